@@ -1,0 +1,132 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/awsrun/awsrun/wrapper"
+	"github.com/urfave/cli/v2"
+)
+
+const usageText = `awsrun [flags] -- COMMAND [ARGS...]
+   awsrun -p dev -- claude
+   alias claude='awsrun -p dev -- claude'`
+
+const description = `awsrun runs COMMAND with AWS credentials for a profile and keeps them fresh for as
+long as COMMAND runs: SSO, assume-role, credential_process and static keys, refreshed before
+they expire, served to the child's own AWS SDK through a private loopback endpoint.
+
+Exit status: COMMAND's own; 128+N if a signal N killed it; 126 not executable; 127 not found;
+2 usage; 65 malformed config file; 69 credentials unavailable; 70 internal error;
+77 AWS refused (e.g. SSO session ended); 78 profile missing or incomplete.`
+
+// newApp builds the CLI. The action receives one validated wrapper.Config.
+func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrapper.Config) error) *cli.App {
+	getenv := envLookup(environ)
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, versionString()) }
+	app := &cli.App{
+		Name:            "awsrun",
+		Usage:           "run a command with AWS credentials that stay fresh",
+		UsageText:       usageText,
+		Description:     description,
+		Version:         version,
+		HideHelpCommand: true,
+		Reader:          stdin,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		// The library must never exit on its own: main decides the code.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return &usageError{err: err}
+		},
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "profile", Aliases: []string{"p"}, EnvVars: []string{"AWSRUN_PROFILE"},
+				Usage: "AWS profile to use (default: $AWS_PROFILE, then \"default\")"},
+			&cli.StringFlag{Name: "region", EnvVars: []string{"AWSRUN_REGION"},
+				Usage: "region for the child (default: $AWS_REGION, then the profile's region)"},
+			&cli.StringFlag{Name: "inject", Value: wrapper.InjectEndpoint, EnvVars: []string{"AWSRUN_INJECT"},
+				Usage: "how the child gets credentials: endpoint (loopback container endpoint, no restarts) or env"},
+			&cli.DurationFlag{Name: "refresh-before", Value: wrapper.DefaultRefreshBefore, EnvVars: []string{"AWSRUN_REFRESH_BEFORE"},
+				Usage: "renew credentials this long before they expire (at most a third of their lifetime)"},
+			&cli.DurationFlag{Name: "duration", Value: time.Hour, EnvVars: []string{"AWSRUN_DURATION"},
+				Usage: "session length to ask for when assuming a role without duration_seconds, or for session tokens"},
+			&cli.BoolFlag{Name: "no-session", EnvVars: []string{"AWSRUN_NO_SESSION"},
+				Usage: "serve long-term access keys as they are instead of trading them for session credentials"},
+			&cli.StringFlag{Name: "log-level", Value: "warn", EnvVars: []string{"AWSRUN_LOG_LEVEL"},
+				Usage: "debug, info, warn or error"},
+			&cli.StringFlag{Name: "log-file", EnvVars: []string{"AWSRUN_LOG_FILE"},
+				Usage: "append awsrun's log to this file (default: stderr, held back while the child owns the terminal)"},
+		},
+		Action: func(c *cli.Context) error {
+			level, err := parseLevel(c.String("log-level"))
+			if err != nil {
+				return &usageError{err: err}
+			}
+			inject := c.String("inject")
+			if inject != wrapper.InjectEndpoint && inject != wrapper.InjectEnv {
+				return &usageError{err: fmt.Errorf("unknown --inject %q: use endpoint or env", inject)}
+			}
+			logger, g, closer, err := newLogger(level, c.String("log-file"), stderr)
+			if err != nil {
+				return err
+			}
+			defer closer.Close()
+			profile, explicit := c.String("profile"), c.IsSet("profile")
+			for _, v := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
+				if profile == "" && getenv(v) != "" {
+					profile, explicit = getenv(v), true
+				}
+			}
+			if profile == "" {
+				profile = "default"
+			}
+			region := c.String("region")
+			if region == "" {
+				region = firstNonEmpty(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
+			}
+			cfg := wrapper.Config{
+				Profile:         profile,
+				ProfileExplicit: explicit,
+				Region:          region,
+				Inject:          inject,
+				RefreshBefore:   c.Duration("refresh-before"),
+				Duration:        c.Duration("duration"),
+				NoSession:       c.Bool("no-session"),
+				Command:         c.Args().Slice(),
+				Env:             environ,
+				Stdin:           stdin,
+				Stdout:          stdout,
+				Stderr:          stderr,
+				Logger:          logger,
+				ChildRunning:    func(running bool) { g.closed.Store(running) },
+			}
+			err = action(cfg)
+			if n := g.held.Load(); n > 0 {
+				fmt.Fprintf(stderr, "awsrun: %d warning(s) were held back while the command ran; use --log-file to keep them\n", n)
+			}
+			return err
+		},
+	}
+	return app
+}
+
+func envLookup(environ []string) func(string) string {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return func(k string) string { return m[k] }
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

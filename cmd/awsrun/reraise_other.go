@@ -1,0 +1,10 @@
+//go:build !unix
+
+package main
+
+import (
+	"os"
+	"syscall"
+)
+
+func reraise(sig syscall.Signal) { os.Exit(exitSignalOffset + int(sig)) }

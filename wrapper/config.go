@@ -1,0 +1,96 @@
+// Package wrapper runs one command under awsrun's supervision: it resolves credentials, hands
+// them to the child (loopback endpoint or environment), renews them before they expire, and
+// reports how the child ended. It holds the policy; the leaf packages hold the mechanisms.
+package wrapper
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+)
+
+// Injection modes.
+const (
+	InjectEndpoint = "endpoint"
+	InjectEnv      = "env"
+)
+
+// Config is everything Run needs, parsed and validated by cmd/awsrun.
+type Config struct {
+	// Profile to use; empty means "default" unless no such profile exists and the environment
+	// holds keys (then the SDK's environment chain is used).
+	Profile string
+	// ProfileExplicit says the user named the profile (flag or AWS_PROFILE), so a missing one is an
+	// error rather than a reason to fall back to environment keys.
+	ProfileExplicit bool
+	// Region overrides the profile's region for awsrun and the child.
+	Region string
+	// Inject is InjectEndpoint (default) or InjectEnv.
+	Inject string
+	// RefreshBefore is the most awsrun renews ahead of expiry; see renewAt.
+	RefreshBefore time.Duration
+	// Duration is the assume-role / session-token length asked for.
+	Duration time.Duration
+	// NoSession serves long-term keys as they are instead of GetSessionToken credentials.
+	NoSession bool
+	// KillTimeout is how long a stopping child gets before SIGKILL.
+	KillTimeout time.Duration
+	// Command is the child's argv.
+	Command []string
+	// Env is awsrun's own environment (os.Environ() when nil); the child's is built from it.
+	Env []string
+	// Stdin, Stdout and Stderr are handed to the child as they are.
+	Stdin, Stdout, Stderr *os.File
+	// Logger receives awsrun's own log; never nil after Validate.
+	Logger *slog.Logger
+	// ChildRunning, when set, is called with true just before the child starts and false after
+	// it has been reaped, so the caller can keep log output off the child's terminal.
+	ChildRunning func(bool)
+}
+
+// Defaults.
+const (
+	DefaultRefreshBefore = 20 * time.Minute
+	DefaultKillTimeout   = 10 * time.Second
+)
+
+// ErrNoCommand is returned when there is nothing to run.
+var ErrNoCommand = errors.New("no command given")
+
+// Validate fills defaults and rejects impossible combinations.
+func (c *Config) Validate() error {
+	if len(c.Command) == 0 || c.Command[0] == "" {
+		return ErrNoCommand
+	}
+	switch c.Inject {
+	case "":
+		c.Inject = InjectEndpoint
+	case InjectEndpoint, InjectEnv:
+	default:
+		return fmt.Errorf("unknown --inject mode %q: use endpoint or env", c.Inject)
+	}
+	if c.RefreshBefore <= 0 {
+		c.RefreshBefore = DefaultRefreshBefore
+	}
+	if c.KillTimeout <= 0 {
+		c.KillTimeout = DefaultKillTimeout
+	}
+	if c.Env == nil {
+		c.Env = os.Environ()
+	}
+	if c.Stdin == nil {
+		c.Stdin = os.Stdin
+	}
+	if c.Stdout == nil {
+		c.Stdout = os.Stdout
+	}
+	if c.Stderr == nil {
+		c.Stderr = os.Stderr
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}

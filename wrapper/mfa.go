@@ -1,0 +1,27 @@
+package wrapper
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// mfaPrompter asks for an MFA code on the terminal. It runs only before the child starts, when
+// the terminal is still awsrun's; with no terminal it fails instead of hanging.
+func mfaPrompter(stdin *os.File) func() (string, error) {
+	return func() (string, error) {
+		tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+		if err != nil {
+			return "", errors.New("an MFA code is needed but there is no terminal to ask on")
+		}
+		defer tty.Close()
+		fmt.Fprint(tty, "awsrun: MFA code: ")
+		line, err := bufio.NewReader(tty).ReadString('\n')
+		if err != nil {
+			return "", fmt.Errorf("read MFA code: %w", err)
+		}
+		return strings.TrimSpace(line), nil
+	}
+}

@@ -1,0 +1,305 @@
+package wrapper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/awsrun/awsrun/child"
+	"github.com/awsrun/awsrun/creds"
+	"github.com/awsrun/awsrun/endpoint"
+	"golang.org/x/sync/errgroup"
+)
+
+// Exit is how the child ended: an exit code, or the signal that killed it.
+type Exit struct {
+	Code   int
+	Signal syscall.Signal // non-zero when the child died of a signal; Code is then 128+Signal
+}
+
+// errExpiredUpstream is what the endpoint reports when upstream handed back dead credentials.
+var errExpiredUpstream = errors.New("upstream returned credentials that are already expired")
+
+// NestedError refuses to run a second awsrun for a different profile inside a child of awsrun,
+// where the user's profiles are hidden on purpose.
+type NestedError struct{ Outer, Inner string }
+
+func (e *NestedError) Error() string {
+	return fmt.Sprintf("already running inside awsrun for profile %q; cannot switch to profile %q from here", e.Outer, e.Inner)
+}
+
+// Run resolves credentials, starts the child, keeps its credentials fresh and returns how the
+// child ended. Errors before the child starts are awsrun's own; the child's failure is an Exit.
+func Run(ctx context.Context, cfg Config) (Exit, error) {
+	if err := cfg.Validate(); err != nil {
+		return Exit{}, err
+	}
+	env := newEnviron(cfg.Env)
+	if env["AWSRUN"] == "1" {
+		return runNested(ctx, cfg, env)
+	}
+	if cfg.Inject == InjectEnv {
+		return Exit{}, errors.New("--inject env is not available yet; use the default --inject endpoint")
+	}
+	log := cfg.Logger
+
+	src, err := openSource(ctx, cfg, env)
+	if err != nil {
+		return Exit{}, err
+	}
+	k := &keeper{src: src, now: wallNow, budget: 30 * time.Second}
+	k.onChange = func(old, s *snapshot) {
+		attrs := []any{"key", creds.Redact(s.creds.AccessKeyID), "source", s.creds.Source}
+		if s.creds.CanExpire {
+			attrs = append(attrs, "expires", s.creds.Expires.UTC().Format(time.RFC3339), "lifetime", s.lifetime().Round(time.Second).String())
+		}
+		if old == nil {
+			log.Info("credentials resolved", attrs...)
+		} else {
+			log.Info("credentials refreshed", attrs...)
+		}
+	}
+	if _, err := k.refresh(ctx); err != nil {
+		return Exit{}, err
+	}
+
+	dir, err := newPrivateDir()
+	if err != nil {
+		return Exit{}, err
+	}
+	defer dir.remove()
+
+	region := src.Region()
+	var childConfig []byte
+	if p := src.Profile(); p != nil {
+		childConfig = p.ChildConfig(region)
+	} else {
+		childConfig = (&creds.Profile{}).ChildConfig(region)
+	}
+	configPath, err := dir.write("config", childConfig)
+	if err != nil {
+		return Exit{}, err
+	}
+	credsPath, err := dir.write("credentials", nil)
+	if err != nil {
+		return Exit{}, err
+	}
+	if region == "" {
+		log.Warn("no region set for the profile; the child may need AWS_REGION", "profile", cfg.Profile)
+	}
+
+	ep, err := endpoint.New(endpoint.Options{
+		Provider: k,
+		Hint:     hintFor(cfg.Profile),
+		Logger:   log.With("component", "endpoint"),
+	})
+	if err != nil {
+		return Exit{}, err
+	}
+	if err := ep.Start(); err != nil {
+		return Exit{}, fmt.Errorf("start credential endpoint: %w", err)
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = ep.Close(cctx)
+	}()
+	log.Debug("credential endpoint listening", "url", ep.URL())
+
+	childEnv := buildChildEnv(childEnvInput{
+		base:            cfg.Env,
+		endpointEnv:     ep.Env(),
+		configFile:      configPath,
+		credentialsFile: credsPath,
+		region:          region,
+		profile:         cfg.Profile,
+	})
+	return supervise(ctx, cfg, childEnv, func(ctx context.Context) error {
+		return refreshLoop(ctx, k, cfg.RefreshBefore, log)
+	})
+}
+
+// openSource picks the profile the way the AWS CLI does and opens it.
+func openSource(ctx context.Context, cfg Config, env environ) (*creds.Source, error) {
+	getenv := func(k string) string { return env[k] }
+	configPath, credsPath := creds.Paths(getenv)
+	files, err := creds.LoadFiles(configPath, credsPath)
+	if err != nil {
+		return nil, err
+	}
+	profile := cfg.Profile
+	if !cfg.ProfileExplicit && !files.Has(profile) && env["AWS_ACCESS_KEY_ID"] != "" {
+		// No profiles at all but keys in the environment (CI, a pasted key): use them.
+		profile = ""
+	}
+	return creds.Open(ctx, files, creds.Options{
+		Profile:         profile,
+		Region:          cfg.Region,
+		ConfigFile:      configPath,
+		CredentialsFile: credsPath,
+		Duration:        cfg.Duration,
+		NoSession:       cfg.NoSession,
+		MFAToken:        mfaPrompter(cfg.Stdin),
+	})
+}
+
+// hintFor turns an upstream failure into the message the child's SDK shows its user.
+func hintFor(profile string) func(error) string {
+	return func(err error) string {
+		var login *creds.LoginRequiredError
+		if errors.As(err, &login) {
+			return "awsrun: the AWS SSO session has ended; run: " + login.Hint()
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return "awsrun: AWS did not answer in time while refreshing credentials; it keeps retrying"
+		}
+		return fmt.Sprintf("awsrun: could not refresh credentials for profile %q; see awsrun's log (--log-file)", profile)
+	}
+}
+
+// runNested handles awsrun inside awsrun: the same profile needs nothing new, so the command
+// runs with the inherited endpoint; a different one is refused because the profiles are hidden.
+func runNested(ctx context.Context, cfg Config, env environ) (Exit, error) {
+	outer := env["AWSRUN_PROFILE"]
+	if cfg.ProfileExplicit && cfg.Profile != outer {
+		return Exit{}, &NestedError{Outer: outer, Inner: cfg.Profile}
+	}
+	cfg.Logger.Debug("nested awsrun: reusing the outer endpoint", "profile", outer)
+	return supervise(ctx, cfg, cfg.Env, nil)
+}
+
+// supervise starts the child, forwards signals, runs background work until the child ends,
+// and reports how it ended.
+func supervise(ctx context.Context, cfg Config, childEnv []string, background func(context.Context) error) (Exit, error) {
+	interactive := isForegroundTTY(cfg.Stdin)
+	p, err := child.New(child.Options{
+		Command:     cfg.Command[0],
+		Args:        cfg.Command[1:],
+		Env:         childEnv,
+		Stdin:       cfg.Stdin,
+		Stdout:      cfg.Stdout,
+		Stderr:      cfg.Stderr,
+		KillTimeout: cfg.KillTimeout,
+		Pdeathsig:   syscall.SIGTERM,
+		JobControl:  interactive,
+	})
+	if err != nil {
+		return Exit{}, err
+	}
+
+	sigCh := make(chan os.Signal, 8)
+	signal.Notify(sigCh, forwardedSignals...)
+	defer signal.Stop(sigCh)
+
+	if cfg.ChildRunning != nil {
+		cfg.ChildRunning(true)
+		defer cfg.ChildRunning(false)
+	}
+	if err := p.Start(); err != nil {
+		return Exit{}, err
+	}
+	cfg.Logger.Debug("child started", "pid", p.Pid(), "command", cfg.Command[0])
+
+	g, gctx := errgroup.WithContext(ctx)
+	bgCtx, stopBackground := context.WithCancel(gctx)
+	if background != nil {
+		g.Go(func() error { return background(bgCtx) })
+	}
+	g.Go(func() error {
+		defer stopBackground()
+		for {
+			select {
+			case <-p.Done():
+				return nil
+			case sig := <-sigCh:
+				if interactive && isTerminalSignal(sig) {
+					// The terminal already delivered it to the whole foreground group.
+					continue
+				}
+				cfg.Logger.Debug("forwarding signal", "signal", sig.String())
+				_ = p.Signal(sig)
+			case <-ctx.Done():
+				// Our caller gave up (it never does in the CLI): stop the child properly.
+				p.Stop()
+				return nil
+			}
+		}
+	})
+	_ = g.Wait()
+	st := p.Status()
+	cfg.Logger.Debug("child exited", "code", st.ExitCode())
+	if st.Signaled {
+		return Exit{Code: st.ExitCode(), Signal: st.Signal}, nil
+	}
+	return Exit{Code: st.Code}, nil
+}
+
+func wallNow() time.Time { return time.Now().Round(0) }
+
+// refreshLoop renews credentials by the refresh rule and retries failures with backoff while
+// the endpoint keeps serving the still-valid ones.
+func refreshLoop(ctx context.Context, k *keeper, refreshBefore time.Duration, log *slog.Logger) error {
+	var bo *backoff
+	var failing error
+	for attempts := 0; ; attempts++ {
+		s := k.current()
+		if s == nil || !s.creds.CanExpire {
+			<-ctx.Done()
+			return nil
+		}
+		at := renewAt(s.fetched, s.creds.Expires, refreshBefore)
+		if failing != nil {
+			if bo == nil {
+				bo = backoffFor(s.lifetime())
+			}
+			at = wallNow().Add(bo.next())
+		}
+		if !sleepUntil(ctx, at) {
+			return nil
+		}
+		_, err := k.refresh(ctx)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil
+		case err != nil:
+			if failing == nil || failing.Error() != err.Error() {
+				left := time.Until(s.creds.Expires).Round(time.Second)
+				log.Warn("credential refresh failed; serving the current credentials and retrying", "error", err, "valid_for", left.String())
+			}
+			failing = err
+		default:
+			if failing != nil {
+				log.Info("credential refresh recovered")
+			}
+			failing = nil
+			if bo != nil {
+				bo.reset()
+			}
+		}
+	}
+}
+
+// sleepUntil waits for the wall clock to pass at. Timers run on the monotonic clock, which
+// stops while a laptop sleeps, so it never sleeps more than maxNap at a time and re-reads the
+// wall clock on each wake. It returns false when ctx ends first.
+func sleepUntil(ctx context.Context, at time.Time) bool {
+	const maxNap = time.Minute
+	for i := 0; ; i++ {
+		d := at.Sub(wallNow())
+		if d <= 0 {
+			return true
+		}
+		t := time.NewTimer(min(d, maxNap))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+	}
+}

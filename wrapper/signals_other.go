@@ -1,0 +1,13 @@
+//go:build !unix
+
+package wrapper
+
+import "os"
+
+// On Windows the console delivers Ctrl+C to every attached process, the child included, so
+// awsrun only needs to survive it and wait.
+var forwardedSignals = []os.Signal{os.Interrupt}
+
+func isTerminalSignal(s os.Signal) bool { return s == os.Interrupt }
+
+func isForegroundTTY(*os.File) bool { return true }

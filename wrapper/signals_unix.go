@@ -1,0 +1,30 @@
+//go:build unix
+
+package wrapper
+
+import (
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// forwardedSignals is an explicit list: never SIGCHLD, SIGURG (the Go runtime's) or SIGPIPE,
+// and never the job-control stops, so awsrun stops together with its child's group.
+var forwardedSignals = []os.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2}
+
+// isTerminalSignal reports signals a terminal sends to the whole foreground process group.
+func isTerminalSignal(s os.Signal) bool { return s == syscall.SIGINT || s == syscall.SIGQUIT }
+
+// isForegroundTTY reports whether stdin is a terminal whose foreground group is ours: then the
+// terminal delivers ^C and ^\ to the child itself, and a child that stops itself should stop us.
+func isForegroundTTY(f *os.File) bool {
+	if f == nil {
+		return false
+	}
+	pgrp, err := unix.IoctlGetInt(int(f.Fd()), unix.TIOCGPGRP)
+	if err != nil {
+		return false
+	}
+	return pgrp == unix.Getpgrp()
+}
