@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -48,7 +49,8 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	}
 	log := cfg.Logger
 
-	src, err := openSource(ctx, cfg, env)
+	var childStarted atomic.Bool
+	src, err := openSource(ctx, cfg, env, &childStarted)
 	if err != nil {
 		return Exit{}, err
 	}
@@ -119,13 +121,14 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		region:          region,
 		profile:         cfg.Profile,
 	})
+	childStarted.Store(true)
 	return supervise(ctx, cfg, childEnv, func(ctx context.Context) error {
 		return refreshLoop(ctx, k, cfg.RefreshBefore, log)
 	})
 }
 
 // openSource picks the profile the way the AWS CLI does and opens it.
-func openSource(ctx context.Context, cfg Config, env environ) (*creds.Source, error) {
+func openSource(ctx context.Context, cfg Config, env environ, childStarted *atomic.Bool) (*creds.Source, error) {
 	getenv := func(k string) string { return env[k] }
 	configPath, credsPath := creds.Paths(getenv)
 	files, err := creds.LoadFiles(configPath, credsPath)
@@ -144,7 +147,7 @@ func openSource(ctx context.Context, cfg Config, env environ) (*creds.Source, er
 		CredentialsFile: credsPath,
 		Duration:        cfg.Duration,
 		NoSession:       cfg.NoSession,
-		MFAToken:        mfaPrompter(cfg.Stdin),
+		MFAToken:        mfaPrompter(childStarted),
 	})
 }
 
