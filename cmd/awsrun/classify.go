@@ -29,7 +29,7 @@ func classify(err error) (int, string) {
 		if len(notFound.Available) > 0 {
 			return exitConfig, "awsrun --profile " + notFound.Available[0] + " -- ..."
 		}
-		return exitConfig, "aws configure sso   (or aws configure --profile " + notFound.Name + ")"
+		return exitConfig, "aws configure sso --profile " + notFound.Name + "   (or, for access keys: aws configure --profile " + notFound.Name + ")"
 	case errors.As(err, &incomplete):
 		return exitConfig, "aws configure list --profile " + incomplete.Profile
 	case errors.As(err, &nested):
