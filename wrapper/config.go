@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -35,8 +36,15 @@ type Config struct {
 	Duration time.Duration
 	// NoSession serves long-term keys as they are instead of GetSessionToken credentials.
 	NoSession bool
-	// KillTimeout is how long a stopping child gets before SIGKILL.
+	// KillTimeout is how long a stopping child gets after StopSignal before SIGKILL (--stop-timeout).
 	KillTimeout time.Duration
+	// StopSignal is what a restart (env mode) sends the child first; default SIGTERM.
+	StopSignal syscall.Signal
+	// RestartCommand, when set, is the argv used for restarts in env mode (e.g. claude --continue).
+	RestartCommand []string
+	// RestartSplay is the upper bound of a random delay before each restart, so many awsrun
+	// processes renewing at the same moment do not restart their children all at once.
+	RestartSplay time.Duration
 	// Command is the child's argv.
 	Command []string
 	// Env is awsrun's own environment (os.Environ() when nil); the child's is built from it.
@@ -76,6 +84,12 @@ func (c *Config) Validate() error {
 	}
 	if c.KillTimeout <= 0 {
 		c.KillTimeout = DefaultKillTimeout
+	}
+	if c.StopSignal == 0 {
+		c.StopSignal = syscall.SIGTERM
+	}
+	if c.RestartSplay < 0 {
+		return fmt.Errorf("--restart-splay must not be negative")
 	}
 	if c.Env == nil {
 		c.Env = os.Environ()

@@ -61,7 +61,7 @@ func (k *keeper) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if s := k.cur.Load(); k.usable(s, k.now()) {
 		return s.creds, nil
 	}
-	s, err := k.refresh(ctx)
+	s, err := k.fetch(ctx, "demand", false)
 	if err != nil {
 		return aws.Credentials{}, err
 	}
@@ -71,10 +71,20 @@ func (k *keeper) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	return s.creds, nil
 }
 
-// refresh makes (or joins) one upstream call; the call is detached from any single request's
-// context so a client that gives up does not cancel the fetch for everybody else.
+// refresh renews from upstream now (the refresh loop's scheduled renewal).
 func (k *keeper) refresh(ctx context.Context) (*snapshot, error) {
-	ch := k.group.DoChan("refresh", func() (any, error) {
+	return k.fetch(ctx, "refresh", true)
+}
+
+// fetch makes (or joins) one upstream call; the call is detached from any single request's
+// context so a client that gives up does not cancel the fetch for everybody else. Without
+// force it first re-checks the current credentials, because a request that saw them unusable
+// may arrive just after another request's fetch replaced them.
+func (k *keeper) fetch(ctx context.Context, key string, force bool) (*snapshot, error) {
+	ch := k.group.DoChan(key, func() (any, error) {
+		if s := k.cur.Load(); !force && k.usable(s, k.now()) {
+			return s, nil
+		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), k.budget)
 		defer cancel()
 		c, err := k.src.Retrieve(cctx)

@@ -44,9 +44,6 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	if env["AWSRUN"] == "1" {
 		return runNested(ctx, cfg, env)
 	}
-	if cfg.Inject == InjectEnv {
-		return Exit{}, errors.New("--inject env is not available yet; use the default --inject endpoint")
-	}
 	log := cfg.Logger
 
 	var childStarted atomic.Bool
@@ -68,6 +65,10 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	}
 	if _, err := k.refresh(ctx); err != nil {
 		return Exit{}, err
+	}
+
+	if cfg.Inject == InjectEnv {
+		return runEnvMode(ctx, cfg, k, src.Region())
 	}
 
 	dir, err := newPrivateDir()
@@ -188,7 +189,7 @@ func supervise(ctx context.Context, cfg Config, childEnv []string, background fu
 		Stdout:      cfg.Stdout,
 		Stderr:      cfg.Stderr,
 		KillTimeout: cfg.KillTimeout,
-		Pdeathsig:   syscall.SIGTERM,
+		Pdeathsig:   pdeathsig,
 		JobControl:  interactive,
 	})
 	if err != nil {
@@ -236,10 +237,7 @@ func supervise(ctx context.Context, cfg Config, childEnv []string, background fu
 	_ = g.Wait()
 	st := p.Status()
 	cfg.Logger.Debug("child exited", "code", st.ExitCode())
-	if st.Signaled {
-		return Exit{Code: st.ExitCode(), Signal: st.Signal}, nil
-	}
-	return Exit{Code: st.Code}, nil
+	return exitOf(st), nil
 }
 
 func wallNow() time.Time { return time.Now().Round(0) }

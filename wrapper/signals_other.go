@@ -11,3 +11,5 @@ var forwardedSignals = []os.Signal{os.Interrupt}
 func isTerminalSignal(s os.Signal) bool { return s == os.Interrupt }
 
 func isForegroundTTY(*os.File) bool { return true }
+
+const pdeathsig = 0

@@ -28,3 +28,7 @@ func isForegroundTTY(f *os.File) bool {
 	}
 	return pgrp == unix.Getpgrp()
 }
+
+// pdeathsig is what the child gets if awsrun dies without stopping it (even SIGKILL on Linux):
+// SIGTERM lets it save its work; it has lost its credential source anyway.
+const pdeathsig = syscall.SIGTERM

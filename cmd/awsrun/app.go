@@ -54,6 +54,14 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 				Usage: "session length to ask for when assuming a role without duration_seconds, or for session tokens"},
 			&cli.BoolFlag{Name: "no-session", EnvVars: []string{"AWSRUN_NO_SESSION"},
 				Usage: "serve long-term access keys as they are instead of trading them for session credentials"},
+			&cli.StringFlag{Name: "stop-signal", Value: "TERM", EnvVars: []string{"AWSRUN_STOP_SIGNAL"},
+				Usage: "env mode: signal that asks the command to stop before a restart"},
+			&cli.DurationFlag{Name: "stop-timeout", Value: wrapper.DefaultKillTimeout, EnvVars: []string{"AWSRUN_STOP_TIMEOUT"},
+				Usage: "how long a stopping command gets before SIGKILL"},
+			&cli.StringFlag{Name: "restart-command", EnvVars: []string{"AWSRUN_RESTART_COMMAND"},
+				Usage: "env mode: command line for restarts, e.g. \"claude --continue\" (default: the original command)"},
+			&cli.DurationFlag{Name: "restart-splay", EnvVars: []string{"AWSRUN_RESTART_SPLAY"},
+				Usage: "env mode: wait a random time up to this long before each restart"},
 			&cli.StringFlag{Name: "log-level", Value: "warn", EnvVars: []string{"AWSRUN_LOG_LEVEL"},
 				Usage: "debug, info, warn or error"},
 			&cli.StringFlag{Name: "log-file", EnvVars: []string{"AWSRUN_LOG_FILE"},
@@ -67,6 +75,17 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 			inject := c.String("inject")
 			if inject != wrapper.InjectEndpoint && inject != wrapper.InjectEnv {
 				return &usageError{err: fmt.Errorf("unknown --inject %q: use endpoint or env", inject)}
+			}
+			stopSignal, err := parseSignal(c.String("stop-signal"))
+			if err != nil {
+				return &usageError{err: err}
+			}
+			restartCmd, err := splitCommand(c.String("restart-command"))
+			if err != nil {
+				return &usageError{err: err}
+			}
+			if c.Duration("restart-splay") < 0 || c.Duration("stop-timeout") <= 0 {
+				return &usageError{err: fmt.Errorf("--stop-timeout must be positive and --restart-splay not negative")}
 			}
 			logger, g, closer, err := newLogger(level, c.String("log-file"), stderr)
 			if err != nil {
@@ -94,6 +113,10 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 				RefreshBefore:   c.Duration("refresh-before"),
 				Duration:        c.Duration("duration"),
 				NoSession:       c.Bool("no-session"),
+				KillTimeout:     c.Duration("stop-timeout"),
+				StopSignal:      stopSignal,
+				RestartCommand:  restartCmd,
+				RestartSplay:    c.Duration("restart-splay"),
 				Command:         c.Args().Slice(),
 				Env:             environ,
 				Stdin:           stdin,

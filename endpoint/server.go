@@ -1,0 +1,254 @@
+// Package endpoint serves AWS credentials to a child process over loopback HTTP in the
+// container-credentials format, so the child's own SDK re-fetches them before they expire.
+//
+// The child finds the endpoint through AWS_CONTAINER_CREDENTIALS_FULL_URI and proves it may read
+// it with AWS_CONTAINER_AUTHORIZATION_TOKEN (see Server.Env). Only 127.0.0.1 is used: it is the
+// one address every SDK generation accepts for a plain-http URI.
+//
+// The endpoint holds no refresh policy. Each request asks Options.Provider, which must refresh
+// synchronously when needed, collapse concurrent refreshes and return when its context is done
+// (aws.CredentialsCache does all three).
+package endpoint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+const (
+	// DefaultTimeout leaves headroom below the JS SDK's 1 s request timeout, so a slow provider
+	// turns into a 503 the client retries rather than a client-side timeout.
+	DefaultTimeout = 900 * time.Millisecond
+
+	// The http.Server limits bound what a local process can make us hold: slow-loris
+	// connections, huge headers, and idle keep-alive connections.
+	readHeaderTimeout = 2 * time.Second
+	readTimeout       = 5 * time.Second
+	// writeSlack is added to Options.Timeout so a 503 for a slow provider is always delivered.
+	writeSlack = 5 * time.Second
+	// idleTimeout is longer than the Go SDK transport's 90 s, so clients close idle
+	// connections first and never race a server-side close.
+	idleTimeout    = 2 * time.Minute
+	maxHeaderBytes = 8 << 10
+)
+
+// Options configures a Server. Only Provider is required.
+type Options struct {
+	// Provider is asked for credentials on every authorised request, on the request's
+	// goroutine. It must not return expired credentials (refreshing synchronously instead), must
+	// collapse concurrent refreshes, and must return once its context is done: that is how
+	// Timeout is kept. aws.CredentialsCache does all three, even over a provider that ignores
+	// its context. The endpoint still answers 503 for credentials whose Expires has passed, as
+	// a last guard.
+	Provider aws.CredentialsProvider
+
+	// Token is the value clients must send verbatim in the Authorization header. Empty means 32
+	// random bytes in unpadded base64url. A given token must be printable ASCII without leading
+	// or trailing spaces: SDKs refuse tokens with CR or LF, and HTTP strips surrounding spaces.
+	Token string
+
+	// Path is the URL path credentials are served on. Empty means "/" and 32 random hex digits,
+	// so other local processes cannot guess the URL. Other paths get 404.
+	Path string
+
+	// Hint turns a provider error into the message of the 503 body, which SDKs show to the
+	// user (for example "run: aws sso login --profile dev"). It must never return secrets.
+	// Nil means a generic message; the error itself is never sent.
+	Hint func(err error) string
+
+	// Logger receives one debug record per request and never any token or key material.
+	// Nil discards.
+	Logger *slog.Logger
+
+	// Timeout is the deadline of the context Provider gets, counted from the request's
+	// arrival. Zero means DefaultTimeout.
+	Timeout time.Duration
+}
+
+// Stats counts answered requests by outcome.
+type Stats struct {
+	Served           uint64 // 200 with credentials
+	Unauthorized     uint64 // 403: missing or wrong token, or a non-loopback Host
+	Unavailable      uint64 // 503: provider error, timeout, or expired credentials
+	NotFound         uint64 // 404: any path but Options.Path
+	MethodNotAllowed uint64 // 405: an authorised request that is not GET or HEAD
+}
+
+// Server is a loopback container-credentials endpoint. Create it with New, then Start it.
+type Server struct {
+	provider aws.CredentialsProvider
+	token    string
+	path     string
+	hint     func(error) string
+	log      *slog.Logger
+	timeout  time.Duration
+	clock    func() time.Time // set by tests; nil means the request's arrival time
+	handler  http.Handler
+
+	// port is the decimal listener port, set by Start; the Host check needs it.
+	port atomic.Pointer[string]
+	// body caches the encoded answer for the credentials served last.
+	body atomic.Pointer[body]
+
+	served, unauthorized, unavailable, notFound, badMethod atomic.Uint64
+
+	mu       sync.Mutex
+	srv      *http.Server
+	addr     *net.TCPAddr
+	url      string
+	closed   bool
+	done     chan struct{} // closed when the serve goroutine returns
+	serveErr error
+}
+
+// New checks o and returns a Server that is not yet listening.
+func New(o Options) (*Server, error) {
+	if o.Provider == nil {
+		return nil, errors.New("endpoint: no credentials provider")
+	}
+	if o.Timeout < 0 {
+		return nil, fmt.Errorf("endpoint: negative timeout %v", o.Timeout)
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Token == "" {
+		o.Token = randomToken()
+	} else if err := checkToken(o.Token); err != nil {
+		return nil, fmt.Errorf("endpoint: %w", err)
+	}
+	if o.Path == "" {
+		o.Path = randomPath()
+	} else if err := checkPath(o.Path); err != nil {
+		return nil, fmt.Errorf("endpoint: %w", err)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		provider: o.Provider,
+		token:    o.Token,
+		path:     o.Path,
+		hint:     o.Hint,
+		log:      o.Logger,
+		timeout:  o.Timeout,
+	}
+	s.handler = http.HandlerFunc(s.serveHTTP)
+	return s, nil
+}
+
+// Start listens on 127.0.0.1 with a kernel-chosen port and serves in a goroutine until Close.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("endpoint: start after close")
+	}
+	if s.srv != nil {
+		return errors.New("endpoint: already started")
+	}
+	// tcp4 with an explicit address: never the wildcard address, never ::1 (which some SDK
+	// versions reject).
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen on loopback: %w", err)
+	}
+	s.addr = ln.Addr().(*net.TCPAddr)
+	port := strconv.Itoa(s.addr.Port)
+	s.port.Store(&port)
+	s.url = "http://127.0.0.1:" + port + s.path
+	s.srv = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      s.timeout + writeSlack,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		// Without this, "OPTIONS *" is answered by net/http itself, bypassing our checks.
+		DisableGeneralOptionsHandler: true,
+		// The default logger writes to stderr, which belongs to the child's terminal.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	s.done = make(chan struct{})
+	go s.serve(s.srv, ln)
+	return nil
+}
+
+func (s *Server) serve(srv *http.Server, ln net.Listener) {
+	defer close(s.done)
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		s.mu.Lock()
+		s.serveErr = fmt.Errorf("serve credentials endpoint: %w", err)
+		s.mu.Unlock()
+	}
+}
+
+// Close stops accepting connections, waits for in-flight requests until ctx is done (then
+// drops them), and returns once the serve goroutine has exited. A provider call that ignores
+// its context may outlive Close. Close before Start, or a second Close, is a no-op.
+func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	srv, done, already := s.srv, s.done, s.closed
+	s.closed = true
+	s.mu.Unlock()
+	if srv == nil || already {
+		return nil
+	}
+	err := srv.Shutdown(ctx)
+	if err != nil {
+		// Shutdown gave up on connections that are still busy; cut them.
+		err = errors.Join(fmt.Errorf("shut down credentials endpoint: %w", err), srv.Close())
+	}
+	<-done
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return errors.Join(err, s.serveErr)
+}
+
+// URL is the value for AWS_CONTAINER_CREDENTIALS_FULL_URI, or "" before Start.
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.url
+}
+
+// Token is the value for AWS_CONTAINER_AUTHORIZATION_TOKEN.
+func (s *Server) Token() string { return s.token }
+
+// Env returns the KEY=VALUE pairs that point a child's SDK at this endpoint, or nil before
+// Start. The caller still has to remove variables that outrank it (see the design notes).
+func (s *Server) Env() []string {
+	u := s.URL()
+	if u == "" {
+		return nil
+	}
+	return []string{
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI=" + u,
+		"AWS_CONTAINER_AUTHORIZATION_TOKEN=" + s.token,
+	}
+}
+
+// Stats returns the request counters so far.
+func (s *Server) Stats() Stats {
+	return Stats{
+		Served:           s.served.Load(),
+		Unauthorized:     s.unauthorized.Load(),
+		Unavailable:      s.unavailable.Load(),
+		NotFound:         s.notFound.Load(),
+		MethodNotAllowed: s.badMethod.Load(),
+	}
+}
+
+// Handler returns the request handler without a listener, for tests and benchmarks. Before
+// Start only a bare "127.0.0.1" or "localhost" Host is accepted, since the port is unknown.
+func (s *Server) Handler() http.Handler { return s.handler }
