@@ -154,4 +154,3 @@ func stripInlineComment(v string) string {
 	}
 	return v
 }
-

@@ -92,6 +92,7 @@ func runEnvMode(ctx context.Context, cfg Config, k *keeper, region string) (Exit
 		next := k.current()
 		if cfg.RestartSplay > 0 {
 			delay := rand.N(cfg.RestartSplay + 1)
+			log.Debug("waiting before restart", "splay", delay.String())
 			if !waitOrExit(ctx, p, delay) {
 				return exitOf(p.Status()), nil
 			}

@@ -32,8 +32,7 @@ func TestMain(m *testing.M) {
 			fakeChild(os.Args[2:])
 			return
 		case "__credproc__":
-			exp := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
-			fmt.Printf(`{"Version":1,"AccessKeyId":"ASIACREDPROCTEST0001","SecretAccessKey":"secret-value-xyz","SessionToken":"session-token-xyz","Expiration":%q}`, exp)
+			credProc(os.Args[2:])
 			return
 		}
 	}
@@ -49,6 +48,23 @@ func TestMain(m *testing.M) {
 		return
 	}
 	os.Exit(m.Run())
+}
+
+// credProc plays credential_process: by default one fixed key for an hour; "rotate N" a new
+// key each call living N seconds; "same N" the same key each call, living N seconds from now.
+func credProc(args []string) {
+	key, life := "ASIACREDPROCTEST0001", time.Hour
+	if len(args) == 2 {
+		n, _ := strconv.Atoi(args[1])
+		life = time.Duration(n) * time.Second
+		if args[0] == "rotate" {
+			key = fmt.Sprintf("ASIAROT%013d", time.Now().UnixNano()%1e13)
+		} else {
+			key = "ASIASAMEKEY000000001"
+		}
+	}
+	exp := time.Now().Add(life).UTC().Truncate(time.Second).Format(time.RFC3339)
+	fmt.Printf(`{"Version":1,"AccessKeyId":%q,"SecretAccessKey":"secret-value-xyz","SessionToken":"session-token-%s","Expiration":%q}`, key, key, exp)
 }
 
 // fakeChild does what the test asks: exit N, die of a signal, wait for SIGTERM, show its env.
@@ -68,6 +84,15 @@ func fakeChild(args []string) {
 		sig := <-ch
 		fmt.Println("got", sig)
 		os.Exit(7)
+	case "record":
+		// Append "pid key expiration" to a file, then wait to be stopped; "stubborn" ignores SIGTERM.
+		f, _ := os.OpenFile(args[1], os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if len(args) > 2 && args[2] == "stubborn" {
+			signal.Ignore(syscall.SIGTERM)
+		}
+		fmt.Fprintf(f, "%d %s %s %s\n", os.Getpid(), os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_CREDENTIAL_EXPIRATION"), strings.Join(args[2:], ","))
+		f.Close()
+		select {}
 	case "env":
 		fmt.Println(os.Getenv("AWS_CONFIG_FILE"))
 		fmt.Println(os.Getenv("AWS_PROFILE"))
