@@ -246,8 +246,8 @@ func TestRotationWithRealClients(t *testing.T) {
 				t.Errorf("log shows %d refreshes, want >= %d", n, rotations)
 			}
 			calls := strings.Count(out, "\nok ") + 1
-			t.Logf("%s via %s: %d calls, %d distinct keys used, %d credentials issued, 0 failures",
-				c.client, c.profile, calls, distinct(w.fake.CallerKeys()), len(w.fake.Issued()))
+			t.Logf("%s via %s: %d calls, %d distinct keys used, %d credentials issued, 0 failures; %s",
+				c.client, c.profile, calls, distinct(w.fake.CallerKeys()), len(w.fake.Issued()), endpointStats(log))
 		})
 	}
 }
@@ -297,4 +297,47 @@ func assumeRole(t *testing.T, w *world) fakeaws.Credential {
 	}
 	t.Fatalf("issued key %s not recorded", key)
 	return fakeaws.Credential{}
+}
+
+// TestEnvModeRotationWithAWSCLI: --inject env restarts a program that only reads environment
+// variables before its credentials lapse; the AWS CLI loop sees no failure across rotations.
+func TestEnvModeRotationWithAWSCLI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	t.Parallel()
+	w := newWorld(t, 6*time.Second)
+	logFile := filepath.Join(w.home, "awsrun.log")
+	argv := append([]string{awsrunBin, "-p", "role", "--inject", "env", "--stop-timeout", "2s", "--log-level", "info", "--log-file", logFile, "--"}, clients(t)["awscli"].argv...)
+	r := w.startLoop(argv)
+	waitFor(t, r, fmt.Sprintf("%d rotations", rotations), 150*time.Second, func() bool {
+		return distinct(w.fake.CallerKeys()) >= rotations+1
+	})
+	if err := r.stop(t); err != nil {
+		t.Fatalf("awsrun/child failed: %v\n%s", err, r.out.String())
+	}
+	out := r.out.String()
+	if strings.Contains(out, "FAIL") {
+		t.Errorf("client saw failures:\n%s", out)
+	}
+	if n := w.fake.Errors("ExpiredToken"); n != 0 {
+		t.Errorf("fake AWS answered ExpiredToken %d times", n)
+	}
+	log, _ := os.ReadFile(logFile)
+	restarts := bytes.Count(log, []byte("restarting the command with new credentials"))
+	if restarts < rotations {
+		t.Errorf("log shows %d restarts, want >= %d", restarts, rotations)
+	}
+	t.Logf("env mode via role: %d calls, %d distinct keys used, %d restarts, 0 failures",
+		strings.Count(out, "\nok ")+1, distinct(w.fake.CallerKeys()), restarts)
+}
+
+// endpointStats picks awsrun's closing endpoint figures out of its log.
+func endpointStats(log []byte) string {
+	for _, line := range strings.Split(string(log), "\n") {
+		if i := strings.Index(line, "served="); i >= 0 && strings.Contains(line, "credential endpoint closed") {
+			return "endpoint " + line[i:]
+		}
+	}
+	return "endpoint stats not logged"
 }

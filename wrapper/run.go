@@ -111,6 +111,9 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
 		_ = ep.Close(cctx)
+		st := ep.Stats()
+		log.Info("credential endpoint closed", "served", st.Served, "unauthorized", st.Unauthorized,
+			"unavailable", st.Unavailable, "not_found", st.NotFound)
 	}()
 	log.Debug("credential endpoint listening", "url", ep.URL())
 
