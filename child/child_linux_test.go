@@ -1,0 +1,100 @@
+package child
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// procState returns the state letter of pid from /proc, or "" if there is
+// no such process.
+func procState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	// The state follows the command name, which may itself contain spaces
+	// and parentheses.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return ""
+	}
+	fields := strings.Fields(string(b[i+1:]))
+	if len(fields) == 0 {
+		return ""
+	}
+	return fields[0]
+}
+
+// processGone reports whether pid is dead. A zombie counts as dead: an
+// orphan is reaped by init, or by nobody in some containers.
+func processGone(pid int) bool {
+	if syscall.Kill(pid, 0) == syscall.ESRCH {
+		return true
+	}
+	switch procState(pid) {
+	case "", "Z", "X":
+		return true
+	}
+	return false
+}
+
+func TestPdeathsig(t *testing.T) {
+	p, out := startHelper(t, Options{}, "pdeathsig-middle")
+	gpid := readPid(t, out)
+	confirmed := false
+	t.Cleanup(func() {
+		if !confirmed {
+			_ = syscall.Kill(gpid, syscall.SIGKILL)
+		}
+	})
+	if processGone(gpid) {
+		t.Fatalf("grandchild %d not running", gpid)
+	}
+	if err := p.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if st := waitDone(t, p); !st.Signaled || st.Signal != syscall.SIGKILL {
+		t.Fatalf("middle status %+v, want death by SIGKILL", st)
+	}
+	waitFor(t, "grandchild to get its parent-death signal", func() bool { return processGone(gpid) })
+	confirmed = true
+}
+
+// TestJobControlDefault runs the default OnStop in a middle process: when
+// its child stops itself, the middle must stop itself, and once continued
+// it must continue the child.
+func TestJobControlDefault(t *testing.T) {
+	p, out := startHelper(t, Options{Setpgid: true}, "jobcontrol-middle")
+	out.expect(t, "stopping")
+	waitFor(t, "middle process to stop itself", func() bool { return procState(p.Pid()) == "T" })
+	if err := p.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	out.expect(t, "continued")
+	if st := waitDone(t, p); st != (Status{Code: 7}) {
+		t.Fatalf("middle status %+v, want the child's exit code 7", st)
+	}
+}
+
+// TestStopContinuesStoppedChild checks that Stop also reaches a child that
+// is stopped (a stopped process only acts on SIGTERM once continued), and
+// that without JobControl a self-stopped child is left alone.
+func TestStopContinuesStoppedChild(t *testing.T) {
+	var calls atomic.Int32
+	o := Options{Setpgid: true, KillTimeout: time.Hour, OnStop: func(syscall.Signal) { calls.Add(1) }}
+	p, out := startHelper(t, o, "tstp", "trap")
+	out.expect(t, "stopping")
+	waitFor(t, "child to stop itself", func() bool { return procState(p.Pid()) == "T" })
+	if st := stopWithin(t, p); st != (Status{Code: 3}) {
+		t.Fatalf("Stop = %+v, want exit code 3 from the SIGTERM trap", st)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Fatalf("OnStop called %d times without JobControl", n)
+	}
+}
