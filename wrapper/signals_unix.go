@@ -29,6 +29,7 @@ func isForegroundTTY(f *os.File) bool {
 	return pgrp == unix.Getpgrp()
 }
 
-// pdeathsig is what the child gets if awsrun dies without stopping it (even SIGKILL on Linux):
-// SIGTERM lets it save its work; it has lost its credential source anyway.
-const pdeathsig = syscall.SIGTERM
+// pdeathsig is what the child gets from the kernel if awsrun dies without stopping it (even by
+// SIGKILL; Linux only). SIGKILL, because a child that ignores SIGTERM would otherwise live on as
+// an orphan whose credential source is gone.
+const pdeathsig = syscall.SIGKILL

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -71,6 +73,26 @@ func startEnvMode(t *testing.T, profile string, extra ...string) (rec, logFile s
 		return &result{code: ws.ExitStatus(), signal: signalOf(ws), stderr: errb.String()}
 	}
 	return rec, logFile, cmd, waitStarts
+}
+
+// gone waits until pid no longer exists (or is a zombie being reaped by init).
+func gone(pid int, limit time.Duration) bool {
+	deadline := time.After(limit)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if err := syscall.Kill(pid, 0); err == syscall.ESRCH {
+			return true
+		}
+		if data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil && strings.Contains(string(data), ") Z ") {
+			return true
+		}
+		select {
+		case <-deadline:
+			return false
+		case <-tick.C:
+		}
+	}
 }
 
 func signalOf(ws syscall.WaitStatus) syscall.Signal {
@@ -147,7 +169,20 @@ func TestEnvModeStopTimeoutEscalatesToSIGKILL(t *testing.T) {
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { c.Process.Kill(); c.Wait() }()
+	defer func() {
+		// The stubborn child ignores the SIGTERM awsrun forwards; kill awsrun and check the
+		// kernel's parent-death signal took the child with it.
+		c.Process.Kill()
+		c.Wait()
+		for _, r := range records(rec) {
+			pid, _ := strconv.Atoi(r[0])
+			defer syscall.Kill(pid, syscall.SIGKILL) // never leave one behind, whatever the OS
+			if runtime.GOOS == "linux" && !gone(pid, 10*time.Second) {
+				t.Errorf("child %d outlived awsrun's SIGKILL", pid)
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}()
 	deadline := time.After(60 * time.Second)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
