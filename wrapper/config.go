@@ -47,6 +47,15 @@ type Config struct {
 	RestartSplay time.Duration
 	// Command is the child's argv.
 	Command []string
+	// Login says what to do when the SSO session has ended: LoginNever, LoginPrompt (default:
+	// tell the user the command) or LoginAuto (run LoginCommand, one login per user at a time).
+	Login string
+	// LoginCommand is the login's argv; default aws sso login --profile PROFILE.
+	LoginCommand []string
+	// WarnBefore lists how long before the SSO session ends to warn; default 30m and 5m.
+	WarnBefore []time.Duration
+	// Notify sends warnings as desktop notifications too (notify-send, osascript).
+	Notify bool
 	// Env is awsrun's own environment (os.Environ() when nil); the child's is built from it.
 	Env []string
 	// Stdin, Stdout and Stderr are handed to the child as they are.
@@ -57,6 +66,13 @@ type Config struct {
 	// it has been reaped, so the caller can keep log output off the child's terminal.
 	ChildRunning func(bool)
 }
+
+// Login modes.
+const (
+	LoginNever  = "never"
+	LoginPrompt = "prompt"
+	LoginAuto   = "auto"
+)
 
 // Defaults.
 const (
@@ -84,6 +100,16 @@ func (c *Config) Validate() error {
 	}
 	if c.KillTimeout <= 0 {
 		c.KillTimeout = DefaultKillTimeout
+	}
+	switch c.Login {
+	case "":
+		c.Login = LoginPrompt
+	case LoginNever, LoginPrompt, LoginAuto:
+	default:
+		return fmt.Errorf("unknown --login %q: use never, prompt or auto", c.Login)
+	}
+	if c.WarnBefore == nil {
+		c.WarnBefore = []time.Duration{30 * time.Minute, 5 * time.Minute}
 	}
 	if c.StopSignal == 0 {
 		c.StopSignal = syscall.SIGTERM

@@ -45,8 +45,18 @@ func buildEnvModeEnv(base []string, c aws.Credentials, region, profile string) [
 // runEnvMode runs the child with credentials in its environment and restarts it with fresh ones
 // at each renewal point, when (and only when) the credentials really changed. A child that exits
 // by itself ends awsrun with its status.
-func runEnvMode(ctx context.Context, cfg Config, k *keeper, region string) (Exit, error) {
+func runEnvMode(ctx context.Context, cfg Config, k *keeper, region string, background func(context.Context) error) (Exit, error) {
 	log := cfg.Logger
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	bgDone := make(chan struct{})
+	go func() {
+		defer close(bgDone)
+		_ = background(bgCtx)
+	}()
+	defer func() {
+		stopBackground()
+		<-bgDone
+	}()
 	interactive := isForegroundTTY(cfg.Stdin)
 	sigCh := make(chan os.Signal, 8)
 	signal.Notify(sigCh, forwardedSignals...)

@@ -28,7 +28,8 @@ func (s *snapshot) lifetime() time.Duration { return s.creds.Expires.Sub(s.fetch
 // or synchronously when a request finds them expired (after a laptop wakes, for example).
 // Concurrent demand collapses into one upstream call.
 type keeper struct {
-	src    upstream
+	srcMu  sync.Mutex
+	src    upstream // replaced when the user edits the profile
 	now    func() time.Time
 	cur    atomic.Pointer[snapshot]
 	group  singleflight.Group
@@ -37,6 +38,8 @@ type keeper struct {
 	mu       sync.Mutex
 	lastErr  error
 	onChange func(old, new *snapshot) // called after every successful refresh, outside locks
+	changed  chan struct{}            // nil or cap 1: told (without blocking) after each swap
+	onFail   func(error)              // called after every failed upstream call, outside locks
 }
 
 // usable reports whether credentials may still be handed out: not expired, and with a small
@@ -87,17 +90,24 @@ func (k *keeper) fetch(ctx context.Context, key string, force bool) (*snapshot, 
 		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), k.budget)
 		defer cancel()
-		c, err := k.src.Retrieve(cctx)
+		c, err := k.source().Retrieve(cctx)
 		k.mu.Lock()
 		k.lastErr = err
 		k.mu.Unlock()
 		if err != nil {
+			if k.onFail != nil {
+				k.onFail(err)
+			}
 			return nil, err
 		}
 		s := &snapshot{creds: c, fetched: k.now()}
 		old := k.cur.Swap(s)
 		if k.onChange != nil {
 			k.onChange(old, s)
+		}
+		select {
+		case k.changed <- struct{}{}:
+		default:
 		}
 		return s, nil
 	})
@@ -110,6 +120,19 @@ func (k *keeper) fetch(ctx context.Context, key string, force bool) (*snapshot, 
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+func (k *keeper) source() upstream {
+	k.srcMu.Lock()
+	defer k.srcMu.Unlock()
+	return k.src
+}
+
+// setSource switches to a re-resolved profile; the next refresh uses it.
+func (k *keeper) setSource(u upstream) {
+	k.srcMu.Lock()
+	k.src = u
+	k.srcMu.Unlock()
 }
 
 // current returns the snapshot being served, possibly nil.

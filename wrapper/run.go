@@ -46,29 +46,34 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	}
 	log := cfg.Logger
 
-	var childStarted atomic.Bool
-	src, err := openSource(ctx, cfg, env, &childStarted)
+	s, err := newSession(ctx, cfg, env)
 	if err != nil {
 		return Exit{}, err
 	}
-	k := &keeper{src: src, now: wallNow, budget: 30 * time.Second}
-	k.onChange = func(old, s *snapshot) {
-		attrs := []any{"key", creds.Redact(s.creds.AccessKeyID), "source", s.creds.Source}
-		if s.creds.CanExpire {
-			attrs = append(attrs, "expires", s.creds.Expires.UTC().Format(time.RFC3339), "lifetime", s.lifetime().Round(time.Second).String())
-		}
-		if old == nil {
-			log.Info("credentials resolved", attrs...)
-		} else {
-			log.Info("credentials refreshed", attrs...)
-		}
-	}
-	if _, err := k.refresh(ctx); err != nil {
-		return Exit{}, err
+	k := s.k
+	background := func(ctx context.Context) error {
+		s.mu.Lock()
+		s.bgCtx = ctx
+		s.mu.Unlock()
+		g, gctx := errgroup.WithContext(ctx)
+		w := s.startWatch()
+		g.Go(func() error { return s.watchLoop(gctx, w) })
+		g.Go(func() error { return refreshLoop(gctx, k, cfg.RefreshBefore, log) })
+		g.Go(func() error { s.startWarnings(gctx); return nil })
+		return g.Wait()
 	}
 
 	if cfg.Inject == InjectEnv {
-		return runEnvMode(ctx, cfg, k, src.Region())
+		s.childStarted.Store(true)
+		// Env mode renews on its own schedule (it restarts the child); the watch still reacts
+		// to logins and edits, and the next renewal picks the result up.
+		return runEnvMode(ctx, cfg, k, s.region(), func(ctx context.Context) error {
+			s.mu.Lock()
+			s.bgCtx = ctx
+			s.mu.Unlock()
+			go s.startWarnings(ctx)
+			return s.watchLoop(ctx, s.startWatch())
+		})
 	}
 
 	dir, err := newPrivateDir()
@@ -77,21 +82,17 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	}
 	defer dir.remove()
 
-	region := src.Region()
-	var childConfig []byte
-	if p := src.Profile(); p != nil {
-		childConfig = p.ChildConfig(region)
-	} else {
-		childConfig = (&creds.Profile{}).ChildConfig(region)
-	}
-	configPath, err := dir.write("config", childConfig)
+	s.childConfig = s.renderChildConfig()
+	configPath, err := dir.write("config", s.childConfig)
 	if err != nil {
 		return Exit{}, err
 	}
+	s.writeChildCfg = func(b []byte) error { _, err := dir.write("config", b); return err }
 	credsPath, err := dir.write("credentials", nil)
 	if err != nil {
 		return Exit{}, err
 	}
+	region := s.region()
 	if region == "" {
 		log.Warn("no region set for the profile; the child may need AWS_REGION", "profile", cfg.Profile)
 	}
@@ -125,10 +126,8 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		region:          region,
 		profile:         cfg.Profile,
 	})
-	childStarted.Store(true)
-	return supervise(ctx, cfg, childEnv, func(ctx context.Context) error {
-		return refreshLoop(ctx, k, cfg.RefreshBefore, log)
-	})
+	s.childStarted.Store(true)
+	return supervise(ctx, cfg, childEnv, background)
 }
 
 // openSource picks the profile the way the AWS CLI does and opens it.
@@ -246,15 +245,20 @@ func supervise(ctx context.Context, cfg Config, childEnv []string, background fu
 func wallNow() time.Time { return time.Now().Round(0) }
 
 // refreshLoop renews credentials by the refresh rule and retries failures with backoff while
-// the endpoint keeps serving the still-valid ones.
+// the endpoint keeps serving the still-valid ones. A refresh made elsewhere (a new SSO login,
+// an edited profile, a request that found the credentials expired) re-plans the next one.
 func refreshLoop(ctx context.Context, k *keeper, refreshBefore time.Duration, log *slog.Logger) error {
 	var bo *backoff
 	var failing error
-	for attempts := 0; ; attempts++ {
+	for {
 		s := k.current()
 		if s == nil || !s.creds.CanExpire {
-			<-ctx.Done()
-			return nil
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-k.changed:
+				continue
+			}
 		}
 		at := renewAt(s.fetched, s.creds.Expires, refreshBefore)
 		if failing != nil {
@@ -263,10 +267,22 @@ func refreshLoop(ctx context.Context, k *keeper, refreshBefore time.Duration, lo
 			}
 			at = wallNow().Add(bo.next())
 		}
-		if !sleepUntil(ctx, at) {
+		switch sleepUntil(ctx, at, k.changed) {
+		case wakeCancelled:
 			return nil
+		case wakeChanged:
+			failing = nil
+			if bo != nil {
+				bo.reset()
+			}
+			continue
 		}
 		_, err := k.refresh(ctx)
+		// Our own swap also signals changed; drain it so it does not cut the next wait short.
+		select {
+		case <-k.changed:
+		default:
+		}
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return nil
@@ -288,21 +304,32 @@ func refreshLoop(ctx context.Context, k *keeper, refreshBefore time.Duration, lo
 	}
 }
 
+type wake int
+
+const (
+	wakeDue wake = iota
+	wakeCancelled
+	wakeChanged
+)
+
 // sleepUntil waits for the wall clock to pass at. Timers run on the monotonic clock, which
 // stops while a laptop sleeps, so it never sleeps more than maxNap at a time and re-reads the
-// wall clock on each wake. It returns false when ctx ends first.
-func sleepUntil(ctx context.Context, at time.Time) bool {
+// wall clock on each wake. It also returns when ctx ends or changed fires.
+func sleepUntil(ctx context.Context, at time.Time, changed <-chan struct{}) wake {
 	const maxNap = time.Minute
-	for i := 0; ; i++ {
+	for {
 		d := at.Sub(wallNow())
 		if d <= 0 {
-			return true
+			return wakeDue
 		}
 		t := time.NewTimer(min(d, maxNap))
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return false
+			return wakeCancelled
+		case <-changed:
+			t.Stop()
+			return wakeChanged
 		case <-t.C:
 		}
 	}

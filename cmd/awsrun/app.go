@@ -38,6 +38,7 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 		ErrWriter:       stderr,
 		// The library must never exit on its own: main decides the code.
 		ExitErrHandler: func(*cli.Context, error) {},
+		Commands:       subcommands(environ, stdin, stdout, stderr),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return &usageError{err: err}
 		},
@@ -62,6 +63,14 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 				Usage: "env mode: command line for restarts, e.g. \"claude --continue\" (default: the original command)"},
 			&cli.DurationFlag{Name: "restart-splay", EnvVars: []string{"AWSRUN_RESTART_SPLAY"},
 				Usage: "env mode: wait a random time up to this long before each restart"},
+			&cli.StringFlag{Name: "login", Value: "prompt", EnvVars: []string{"AWSRUN_LOGIN"},
+				Usage: "when the SSO session ends: never, prompt (say which command to run) or auto (run it; one login at a time per user)"},
+			&cli.StringFlag{Name: "login-command", EnvVars: []string{"AWSRUN_LOGIN_COMMAND"},
+				Usage: "login command for --login auto (default: aws sso login --profile PROFILE)"},
+			&cli.StringFlag{Name: "warn-before", Value: "30m,5m", EnvVars: []string{"AWSRUN_WARN_BEFORE"},
+				Usage: "warn this long before the SSO session ends (comma-separated; empty for none)"},
+			&cli.BoolFlag{Name: "notify", Value: true, EnvVars: []string{"AWSRUN_NOTIFY"},
+				Usage: "also show warnings as desktop notifications (notify-send, osascript)"},
 			&cli.StringFlag{Name: "log-level", Value: "warn", EnvVars: []string{"AWSRUN_LOG_LEVEL"},
 				Usage: "debug, info, warn or error"},
 			&cli.StringFlag{Name: "log-file", EnvVars: []string{"AWSRUN_LOG_FILE"},
@@ -86,6 +95,18 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 			}
 			if c.Duration("restart-splay") < 0 || c.Duration("stop-timeout") <= 0 {
 				return &usageError{err: fmt.Errorf("--stop-timeout must be positive and --restart-splay not negative")}
+			}
+			login := c.String("login")
+			if login != wrapper.LoginNever && login != wrapper.LoginPrompt && login != wrapper.LoginAuto {
+				return &usageError{err: fmt.Errorf("unknown --login %q: use never, prompt or auto", login)}
+			}
+			loginCmd, err := splitCommand(c.String("login-command"))
+			if err != nil {
+				return &usageError{err: err}
+			}
+			warnBefore, err := parseDurations(c.String("warn-before"))
+			if err != nil {
+				return &usageError{err: err}
 			}
 			logger, g, closer, err := newLogger(level, c.String("log-file"), stderr)
 			if err != nil {
@@ -117,6 +138,10 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 				StopSignal:      stopSignal,
 				RestartCommand:  restartCmd,
 				RestartSplay:    c.Duration("restart-splay"),
+				Login:           login,
+				LoginCommand:    loginCmd,
+				WarnBefore:      warnBefore,
+				Notify:          c.Bool("notify"),
 				Command:         c.Args().Slice(),
 				Env:             environ,
 				Stdin:           stdin,

@@ -30,10 +30,10 @@ func TestMain(m *testing.M) {
 		switch os.Args[1] {
 		case "__child__":
 			fakeChild(os.Args[2:])
-			return
+			syscall.Exit(0)
 		case "__credproc__":
 			credProc(os.Args[2:])
-			return
+			syscall.Exit(0)
 		}
 	}
 	if os.Getenv("AWSRUN_TEST_MAIN") == "1" {
@@ -44,8 +44,13 @@ func TestMain(m *testing.M) {
 		os.Unsetenv("AWSRUN_TEST_MAIN")
 		os.Unsetenv("AWSRUN_TEST_ARGS")
 		os.Args = append([]string{"awsrun"}, args...)
-		main()
-		return
+		// main() without its os.Exit: under -race, os.Exit runs the race detector's exit hook,
+		// which can stall for minutes in these short-lived re-exec'd processes.
+		code, sig := run(os.Args, os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+		if sig != 0 {
+			reraise(sig)
+		}
+		syscall.Exit(code)
 	}
 	os.Exit(m.Run())
 }
@@ -72,7 +77,7 @@ func fakeChild(args []string) {
 	switch args[0] {
 	case "exit":
 		n, _ := strconv.Atoi(args[1])
-		os.Exit(n)
+		syscall.Exit(n) // not os.Exit: see TestMain
 	case "kill":
 		n, _ := strconv.Atoi(args[1])
 		syscall.Kill(os.Getpid(), syscall.Signal(n))
@@ -83,7 +88,7 @@ func fakeChild(args []string) {
 		fmt.Println("ready")
 		sig := <-ch
 		fmt.Println("got", sig)
-		os.Exit(7)
+		syscall.Exit(7)
 	case "record":
 		// Append "pid key expiration" to a file, then wait to be stopped; "stubborn" ignores SIGTERM.
 		f, _ := os.OpenFile(args[1], os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
@@ -102,7 +107,7 @@ func fakeChild(args []string) {
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			fmt.Println("error", err)
-			os.Exit(3)
+			syscall.Exit(3)
 		}
 		defer resp.Body.Close()
 		var body struct{ AccessKeyId string }

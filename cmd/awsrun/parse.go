@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // parseSignal accepts TERM, SIGTERM, sigterm or a number.
@@ -67,6 +68,22 @@ func splitCommand(s string) ([]string, error) {
 	}
 	if inWord {
 		out = append(out, cur.String())
+	}
+	return out, nil
+}
+
+// parseDurations reads "30m,5m"; empty means none.
+func parseDurations(s string) ([]time.Duration, error) {
+	out := []time.Duration{}
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		d, err := time.ParseDuration(f)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("bad --warn-before %q: use durations like 30m,5m", s)
+		}
+		out = append(out, d)
 	}
 	return out, nil
 }

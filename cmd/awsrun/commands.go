@@ -1,0 +1,126 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/awsrun/awsrun/wrapper"
+	"github.com/urfave/cli/v2"
+)
+
+// subcommands are awsrun's own commands. Any other first word is still the command to run, and
+// "awsrun -- status" runs a program called status: the -- says "what follows is the command".
+func subcommands(environ []string, stdin, stdout, stderr *os.File) []*cli.Command {
+	return []*cli.Command{
+		doctorCommand(environ, stdin, stdout, stderr),
+		exportCommand(environ, stdin, stdout, stderr),
+		statusCommand(environ, stdout),
+	}
+}
+
+// afterDashDash reports whether the subcommand's name came right after "--" on the command line.
+// The flag parser drops the "--", so this looks at the raw arguments: the root context's
+// remaining arguments are a suffix of them. os.Args is what run() receives in the binary and in
+// the CLI tests, which re-execute the test binary as awsrun.
+func afterDashDash(c *cli.Context) bool {
+	lineage := c.Lineage()
+	if len(lineage) < 2 {
+		return false
+	}
+	rest := lineage[1].Args().Slice()
+	pos := len(os.Args) - len(rest)
+	return pos >= 1 && pos <= len(os.Args) && os.Args[pos-1] == "--"
+}
+
+// runAsChild hands a subcommand name that followed "--" to the root action, which runs it as
+// the child like any other command.
+func runAsChild(c *cli.Context) error {
+	return c.App.Action(c.Lineage()[1])
+}
+
+// codedError ends awsrun with a fixed exit code; main prints it as "awsrun: error: ...".
+type codedError struct {
+	code int
+	msg  string
+}
+
+func (e *codedError) Error() string { return e.msg }
+func (e *codedError) ExitCode() int { return e.code }
+
+// subcommandUsage turns a flag error of a subcommand into the usage error main reports.
+func subcommandUsage(_ *cli.Context, err error, _ bool) error { return &usageError{err: err} }
+
+// profileFlags are the flags doctor and export take themselves; the root's -p and --region
+// (and AWSRUN_PROFILE, AWSRUN_REGION) apply when they are not given.
+func profileFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "profile", Aliases: []string{"p"}, Usage: "AWS profile (default: as for running a command)"},
+		&cli.StringFlag{Name: "region", Usage: "region (default: $AWS_REGION, then the profile's)"},
+	}
+}
+
+// inherited is a flag's value from the subcommand, else from the root command (where env vars
+// such as AWSRUN_PROFILE also count).
+func inherited(c *cli.Context, name string) (string, bool) {
+	if c.IsSet(name) {
+		return c.String(name), true
+	}
+	for _, p := range c.Lineage()[1:] {
+		if p.IsSet(name) {
+			return p.String(name), true
+		}
+	}
+	return "", false
+}
+
+// commandConfig builds the wrapper.Config a subcommand resolves with, choosing the profile the
+// way the root command does; from says why that profile ("--profile", "AWS_PROFILE", ...).
+func commandConfig(c *cli.Context, environ []string, stdin, stderr *os.File) (cfg wrapper.Config, from string, closer io.Closer, err error) {
+	getenv := envLookup(environ)
+	level, err := parseLevel(c.String("log-level"))
+	if err != nil {
+		return cfg, "", nil, &usageError{err: err}
+	}
+	logger, _, closer, err := newLogger(level, c.String("log-file"), stderr)
+	if err != nil {
+		return cfg, "", nil, err
+	}
+	profile, explicit := inherited(c, "profile")
+	from = "--profile"
+	switch {
+	case c.IsSet("profile"):
+	case explicit && getenv("AWSRUN_PROFILE") == profile:
+		from = "AWSRUN_PROFILE"
+	case explicit:
+	case getenv("AWS_PROFILE") != "":
+		profile, explicit, from = getenv("AWS_PROFILE"), true, "AWS_PROFILE"
+	case getenv("AWS_DEFAULT_PROFILE") != "":
+		profile, explicit, from = getenv("AWS_DEFAULT_PROFILE"), true, "AWS_DEFAULT_PROFILE"
+	default:
+		profile, from = "default", "no --profile or AWS_PROFILE"
+	}
+	region, _ := inherited(c, "region")
+	if region == "" {
+		region = firstNonEmpty(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
+	}
+	return wrapper.Config{
+		Profile:         profile,
+		ProfileExplicit: explicit,
+		Region:          region,
+		Duration:        c.Duration("duration"),
+		NoSession:       c.Bool("no-session"),
+		Env:             environ,
+		Stdin:           stdin,
+		Stderr:          stderr,
+		Logger:          logger,
+	}, from, closer, nil
+}
+
+// noArgs refuses stray arguments, which would otherwise be silently ignored.
+func noArgs(c *cli.Context) error {
+	if c.Args().Present() {
+		return &usageError{err: fmt.Errorf("awsrun %s takes no arguments (got %q); to run a program called %s, use: awsrun -- %s", c.Command.Name, c.Args().First(), c.Command.Name, c.Command.Name)}
+	}
+	return nil
+}

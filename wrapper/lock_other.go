@@ -1,0 +1,20 @@
+//go:build !unix
+
+package wrapper
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+type userLock struct{}
+
+// On Windows there is no flock; automatic login runs without the cross-process guard.
+func lockUser(context.Context, string, time.Duration) (*userLock, bool, error) {
+	return &userLock{}, true, nil
+}
+
+func (l *userLock) release() {}
+
+func userRuntimeDir() (string, error) { return "", errors.New("no runtime dir on this platform") }

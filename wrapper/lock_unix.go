@@ -1,0 +1,79 @@
+//go:build unix
+
+package wrapper
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// userRuntimeDir is the per-user private directory awsrun shares between its processes:
+// $XDG_RUNTIME_DIR/awsrun, else $TMPDIR/awsrun-UID. It must be ours and 0700, because another
+// user able to write there could hold our locks.
+func userRuntimeDir() (string, error) {
+	base := os.Getenv("XDG_RUNTIME_DIR")
+	name := "awsrun"
+	if base == "" {
+		base, name = os.TempDir(), fmt.Sprintf("awsrun-%d", os.Getuid())
+	}
+	dir := filepath.Join(base, name)
+	if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
+		return "", fmt.Errorf("create runtime dir: %w", err)
+	}
+	var st unix.Stat_t
+	if err := unix.Lstat(dir, &st); err != nil {
+		return "", fmt.Errorf("check runtime dir: %w", err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR || int(st.Uid) != os.Getuid() || st.Mode&0o077 != 0 {
+		return "", fmt.Errorf("runtime dir %s is not a private directory of this user", dir)
+	}
+	return dir, nil
+}
+
+// userLock is an advisory per-user lock (flock), released by the kernel if awsrun dies.
+type userLock struct{ f *os.File }
+
+// lockUser takes the named lock, waiting up to limit; ok is false when another process held it
+// the whole time.
+func lockUser(ctx context.Context, name string, limit time.Duration) (l *userLock, ok bool, err error) {
+	dir, err := userRuntimeDir()
+	if err != nil {
+		return nil, false, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, name+".lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, false, fmt.Errorf("open lock: %w", err)
+	}
+	deadline := time.Now().Add(limit)
+	for wait := 20 * time.Millisecond; ; wait = min(wait*2, time.Second) {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			return &userLock{f: f}, true, nil
+		}
+		if err != unix.EWOULDBLOCK || time.Now().After(deadline) {
+			f.Close()
+			if err == unix.EWOULDBLOCK {
+				return nil, false, nil
+			}
+			return nil, false, fmt.Errorf("lock: %w", err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			f.Close()
+			return nil, false, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func (l *userLock) release() {
+	unix.Flock(int(l.f.Fd()), unix.LOCK_UN)
+	l.f.Close()
+}

@@ -1,0 +1,172 @@
+package wrapper
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/awsrun/awsrun/child"
+	"github.com/awsrun/awsrun/creds"
+)
+
+// loginTimeout bounds one login: the browser flow waits for a person.
+const loginTimeout = 10 * time.Minute
+
+// loginArgv is the command that starts a new SSO session for the profile.
+func (s *session) loginArgv() []string {
+	if len(s.cfg.LoginCommand) > 0 {
+		return s.cfg.LoginCommand
+	}
+	return []string{"aws", "sso", "login", "--profile", s.cfg.Profile}
+}
+
+// sessionEnded is called when upstream says the SSO session is over. It tells the user what to
+// run (prompt, never) or runs the login itself (auto), at most one at a time in this process.
+func (s *session) sessionEnded(ctx context.Context, cause error) {
+	if !isLoginRequired(cause) {
+		return
+	}
+	s.mu.Lock()
+	fp := s.tokenFP
+	repeat := s.endedFP == fp && fp != ""
+	s.endedFP = fp
+	s.mu.Unlock()
+	if repeat && !(s.cfg.Login == LoginAuto && !s.loggingIn.Load()) {
+		return
+	}
+	cmd := strings.Join(s.loginArgv(), " ")
+	if s.cfg.Login != LoginAuto {
+		s.log.Warn("the AWS SSO session has ended; credentials cannot be renewed until you log in", "run", cmd)
+		s.notify("AWS SSO session ended", "Profile "+s.cfg.Profile+": run "+cmd)
+		return
+	}
+	if !s.loggingIn.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer s.loggingIn.Store(false)
+		if s.login(ctx, false) {
+			s.tokenChanged(ctx)
+		}
+	}()
+}
+
+// login runs the login command under a per-user lock, so that N awsrun processes whose session
+// ended together open one browser tab, not N; the others find the new token when they get the
+// lock and skip their own login. In the foreground (before the child starts) the command gets
+// the terminal; later its output goes to the log and its first URL to a desktop notification,
+// never to the child's screen. It reports whether a new token may now be there.
+func (s *session) login(ctx context.Context, foreground bool) bool {
+	before := s.currentTokenFingerprint()
+	lock, ok, err := lockUser(ctx, "sso-login", loginTimeout)
+	if err != nil || !ok {
+		s.log.Warn("could not take the login lock; not logging in", "error", err)
+		return false
+	}
+	defer lock.release()
+	if fp := s.readTokenFingerprint(); fp != "" && fp != before {
+		s.log.Info("another process logged in already; using its SSO token")
+		return true
+	}
+	argv := s.loginArgv()
+	s.log.Info("SSO session ended; running the login command", "command", strings.Join(argv, " "))
+	opts := child.Options{Command: argv[0], Args: argv[1:], Env: s.cfg.Env, KillTimeout: 5 * time.Second}
+	var r, w *os.File
+	if foreground {
+		opts.Stdin, opts.Stdout, opts.Stderr = s.cfg.Stdin, s.cfg.Stderr, s.cfg.Stderr
+	} else {
+		if r, w, err = os.Pipe(); err != nil {
+			s.log.Warn("login: could not capture output", "error", err)
+			return false
+		}
+		opts.Stdout, opts.Stderr = w, w
+	}
+	p, err := child.New(opts)
+	if err == nil {
+		err = p.Start()
+	}
+	if w != nil {
+		w.Close() // the login holds its own copy; the pipe ends when it (and what it started) exits
+	}
+	if err != nil {
+		if r != nil {
+			r.Close()
+		}
+		s.log.Warn("login command could not start", "error", err)
+		return false
+	}
+	if r != nil {
+		go func() {
+			defer r.Close()
+			s.relayLoginOutput(r)
+		}()
+	}
+	t := time.NewTimer(loginTimeout)
+	defer t.Stop()
+	select {
+	case <-p.Done():
+	case <-t.C:
+		s.log.Warn("login command did not finish in time; stopping it", "timeout", loginTimeout.String())
+		p.Stop()
+	case <-ctx.Done():
+		p.Stop()
+		return false
+	}
+	if code := p.Status().ExitCode(); code != 0 {
+		s.log.Warn("login command failed", "exit", code)
+		return false
+	}
+	return true
+}
+
+// relayLoginOutput logs the login's lines and sends the first URL (the device or browser link
+// a person must open) as a notification.
+func (s *session) relayLoginOutput(r *os.File) {
+	sc := bufio.NewScanner(r)
+	notified := false
+	for i := 0; sc.Scan() && i < 1000; i++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		s.log.Info("login", "output", line)
+		if !notified && strings.Contains(line, "https://") {
+			notified = s.notify("AWS SSO login for "+s.cfg.Profile, line)
+		}
+	}
+}
+
+func (s *session) currentTokenFingerprint() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokenFP
+}
+
+func (s *session) readTokenFingerprint() string {
+	p := s.ssoTokenPath()
+	if p == "" {
+		return ""
+	}
+	t, err := creds.ReadSSOToken(p)
+	if err != nil {
+		return ""
+	}
+	return t.Fingerprint
+}
+
+// notify sends a desktop notification when enabled.
+func (s *session) notify(title, msg string) bool {
+	if s.notifier == nil {
+		return false
+	}
+	return s.notifier.Notify(title, msg)
+}
+
+// isLoginRequired reports an ended SSO session.
+func isLoginRequired(err error) bool {
+	var lr *creds.LoginRequiredError
+	return errors.As(err, &lr)
+}

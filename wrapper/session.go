@@ -1,0 +1,215 @@
+package wrapper
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/awsrun/awsrun/creds"
+	"github.com/awsrun/awsrun/desktop"
+)
+
+// session is one run's live view of the user's AWS files: the profile as last read, the
+// source resolved from it, and the child's generated config. It re-reads them when they change
+// and keeps the last good state when an edit is broken.
+type session struct {
+	cfg          Config
+	env          environ
+	k            *keeper
+	log          *slog.Logger
+	childStarted *atomic.Bool
+
+	configPath, credsPath string
+	home                  string
+
+	mu            sync.Mutex
+	src           *creds.Source
+	tokenPath     string // empty unless the profile uses SSO
+	tokenFP       string // fingerprint of the access token last seen
+	lastFileErr   string
+	childConfig   []byte
+	writeChildCfg func([]byte) error // endpoint mode: rewrite the child's private config
+
+	notifier  *desktop.Notifier
+	loggingIn atomic.Bool
+	endedFP   string // token fingerprint whose end was already reported, so it is said once
+	bgCtx     context.Context
+}
+
+// backgroundCtx is the context of the run's background work (set when the child starts).
+func (s *session) backgroundCtx() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bgCtx == nil {
+		return context.Background()
+	}
+	return s.bgCtx
+}
+
+func newSession(ctx context.Context, cfg Config, env environ) (*session, error) {
+	s := &session{cfg: cfg, env: env, log: cfg.Logger, childStarted: new(atomic.Bool), home: env["HOME"]}
+	if cfg.Notify {
+		s.notifier = &desktop.Notifier{}
+	}
+	s.configPath, s.credsPath = creds.Paths(func(k string) string { return env[k] })
+	src, err := openSource(ctx, cfg, env, s.childStarted)
+	if err != nil {
+		return nil, err
+	}
+	s.setSource(src)
+	s.k = &keeper{src: src, now: wallNow, budget: 30 * time.Second, changed: make(chan struct{}, 1)}
+	s.k.onFail = func(err error) {
+		if s.childStarted.Load() {
+			s.sessionEnded(s.backgroundCtx(), err)
+		}
+	}
+	s.k.onChange = func(old, n *snapshot) {
+		attrs := []any{"key", creds.Redact(n.creds.AccessKeyID), "source", n.creds.Source}
+		if n.creds.CanExpire {
+			attrs = append(attrs, "expires", n.creds.Expires.UTC().Format(time.RFC3339), "lifetime", n.lifetime().Round(time.Second).String())
+		}
+		if old == nil {
+			s.log.Info("credentials resolved", attrs...)
+		} else {
+			s.log.Info("credentials refreshed", attrs...)
+		}
+	}
+	if _, err := s.k.refresh(ctx); err != nil {
+		// Before the child starts the terminal is free, so an automatic login can use it.
+		if !isLoginRequired(err) || cfg.Login != LoginAuto || !s.login(ctx, true) {
+			return nil, err
+		}
+		s.setSource(src) // re-read the new token's fingerprint
+		if _, err := s.k.refresh(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// setSource records a newly opened source and what it implies: region and SSO token file.
+func (s *session) setSource(src *creds.Source) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.src = src
+	s.tokenPath = ""
+	if p := src.Profile(); p != nil && p.SSOCacheKey() != "" && s.home != "" {
+		s.tokenPath = creds.SSOTokenPath(s.home, p.SSOCacheKey())
+		if t, err := creds.ReadSSOToken(s.tokenPath); err == nil {
+			s.tokenFP = t.Fingerprint
+		}
+	}
+}
+
+func (s *session) region() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.src.Region()
+}
+
+func (s *session) ssoTokenPath() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokenPath
+}
+
+// renderChildConfig is the child's [default] config for the current profile.
+func (s *session) renderChildConfig() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	region := s.src.Region()
+	if p := s.src.Profile(); p != nil {
+		return p.ChildConfig(region)
+	}
+	return (&creds.Profile{}).ChildConfig(region)
+}
+
+// reloadProfile re-reads the config and credentials files after an edit. A file that does not
+// parse, or a profile that no longer resolves, keeps the last good state and is reported once.
+func (s *session) reloadProfile(ctx context.Context) {
+	src, err := openSource(ctx, s.cfg, s.env, s.childStarted)
+	if err != nil {
+		msg := err.Error()
+		s.mu.Lock()
+		repeat := msg == s.lastFileErr
+		s.lastFileErr = msg
+		s.mu.Unlock()
+		if !repeat {
+			var parse *creds.ParseError
+			if errors.As(err, &parse) {
+				s.log.Warn("config file does not parse; keeping the last good profile", "file", parse.Path, "line", parse.Line, "error", parse.Msg)
+			} else {
+				s.log.Warn("profile no longer resolves; keeping the last good one", "error", err)
+			}
+		}
+		return
+	}
+	s.mu.Lock()
+	s.lastFileErr = ""
+	s.mu.Unlock()
+	s.setSource(src)
+	s.k.setSource(src)
+	if s.writeChildCfg != nil {
+		next := s.renderChildConfig()
+		s.mu.Lock()
+		same := bytes.Equal(next, s.childConfig)
+		s.childConfig = next
+		s.mu.Unlock()
+		if !same {
+			if err := s.writeChildCfg(next); err != nil {
+				s.log.Warn("could not update the child's config", "error", err)
+			} else {
+				s.log.Info("child config updated from the edited profile", "region", s.region())
+			}
+		}
+	}
+	if _, err := s.k.refresh(ctx); err != nil {
+		s.log.Warn("credential refresh after the profile change failed", "error", err)
+		return
+	}
+	s.log.Info("profile reloaded", "profile", s.cfg.Profile)
+}
+
+// tokenChanged reacts to a write of our SSO token cache file: a new access token (a fresh
+// `aws sso login`) means new credentials can be had now, so renew at once. Rewrites that keep
+// the same token (the SDK refreshing it, awsrun's own doing) change nothing. A torn in-place
+// write is retried until the JSON is whole, within a bound.
+func (s *session) tokenChanged(ctx context.Context) {
+	path := s.ssoTokenPath()
+	if path == "" {
+		return
+	}
+	var tok creds.SSOToken
+	var err error
+	for attempt, wait := 0, 20*time.Millisecond; attempt < 8; attempt, wait = attempt+1, wait*2 {
+		if tok, err = creds.ReadSSOToken(path); err == nil {
+			break
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+	if err != nil {
+		s.log.Debug("sso token cache unreadable; waiting for the next write", "error", err)
+		return
+	}
+	s.mu.Lock()
+	same := tok.Fingerprint == s.tokenFP
+	s.tokenFP = tok.Fingerprint
+	s.mu.Unlock()
+	if same {
+		return
+	}
+	s.log.Info("new SSO token found; renewing credentials", "token_expires", tok.ExpiresAt.Format(time.RFC3339))
+	if _, err := s.k.refresh(ctx); err != nil {
+		s.log.Warn("credential refresh with the new SSO token failed", "error", err)
+	}
+}

@@ -1,0 +1,112 @@
+package wrapper
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/awsrun/awsrun/creds"
+)
+
+// clock is the time source of the session-end warnings, replaced in tests.
+type clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time                         { return wallNow() }
+func (wallClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// warnPlan decides, for a session ending at end, which warning is due now (lead > 0) and when
+// to look again. Leads already passed when awsrun learns of the end collapse into one warning,
+// so a user starting with 4 minutes left gets one message, not two.
+func warnPlan(end, now time.Time, leads []time.Duration, fired map[time.Duration]bool) (due time.Duration, next time.Time) {
+	sorted := append([]time.Duration(nil), leads...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] > sorted[j] })
+	for _, l := range sorted {
+		if fired[l] {
+			continue
+		}
+		at := end.Add(-l)
+		if !at.After(now) {
+			if now.Before(end) {
+				due = l
+			}
+			fired[l] = true
+			continue
+		}
+		if next.IsZero() || at.Before(next) {
+			next = at
+		}
+	}
+	return due, next
+}
+
+// warnLoop warns ahead of the SSO session's end, through the log and a desktop notification,
+// never the child's terminal. end reports the current session end (zero when unknown or not
+// SSO); a change of it (a new login) re-arms every warning.
+func (s *session) warnLoop(ctx context.Context, clk clock, end func() time.Time, recheck <-chan struct{}) {
+	const maxNap = time.Minute // wall-clock re-read, for laptops that sleep
+	fired := map[time.Duration]bool{}
+	var known time.Time
+	for {
+		e := end()
+		if !e.Equal(known) {
+			known, fired = e, map[time.Duration]bool{}
+		}
+		var wait <-chan time.Time
+		if !e.IsZero() {
+			now := clk.Now()
+			due, next := warnPlan(e, now, s.cfg.WarnBefore, fired)
+			if due > 0 {
+				s.warnSessionEnd(e.Sub(now), e)
+			}
+			if !next.IsZero() {
+				wait = clk.After(min(next.Sub(now), maxNap))
+			} else if now.Before(e) {
+				wait = clk.After(min(e.Sub(now), maxNap))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-recheck:
+		case <-wait:
+		}
+	}
+}
+
+func (s *session) warnSessionEnd(left time.Duration, end time.Time) {
+	cmd := strings.Join(s.loginArgv(), " ")
+	msg := fmt.Sprintf("AWS SSO session for profile %s ends in %s (at %s)", s.cfg.Profile, left.Round(time.Minute), end.Local().Format("15:04"))
+	if left < time.Minute {
+		msg = fmt.Sprintf("AWS SSO session for profile %s ends in %s", s.cfg.Profile, left.Round(time.Second))
+	}
+	s.log.Warn(msg, "session_end", end.UTC().Format(time.RFC3339), "renew_with", cmd)
+	s.notify("AWS SSO session ending", msg+"; run "+cmd)
+}
+
+// ssoSessionEnd reads the session end from the token cache; zero when unknown.
+func (s *session) ssoSessionEnd() time.Time {
+	p := s.ssoTokenPath()
+	if p == "" {
+		return time.Time{}
+	}
+	t, err := creds.ReadSSOToken(p)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.SessionEnd()
+}
+
+// startWarnings runs the session-end warnings for SSO profiles until ctx ends.
+func (s *session) startWarnings(ctx context.Context) {
+	if s.ssoTokenPath() == "" || len(s.cfg.WarnBefore) == 0 {
+		return
+	}
+	s.warnLoop(ctx, wallClock{}, s.ssoSessionEnd, nil)
+}

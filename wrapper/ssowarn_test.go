@@ -1,0 +1,139 @@
+package wrapper
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestWarnPlan(t *testing.T) {
+	end := time.Date(2026, 1, 1, 18, 0, 0, 0, time.UTC)
+	leads := []time.Duration{5 * time.Minute, 30 * time.Minute}
+	fired := map[time.Duration]bool{}
+	due, next := warnPlan(end, end.Add(-2*time.Hour), leads, fired)
+	if due != 0 || !next.Equal(end.Add(-30*time.Minute)) {
+		t.Fatalf("2h before: due %v next %v", due, next)
+	}
+	due, next = warnPlan(end, end.Add(-30*time.Minute), leads, fired)
+	if due != 30*time.Minute || !next.Equal(end.Add(-5*time.Minute)) {
+		t.Fatalf("at 30m: due %v next %v", due, next)
+	}
+	due, _ = warnPlan(end, end.Add(-29*time.Minute), leads, fired)
+	if due != 0 {
+		t.Fatalf("30m warning fired twice")
+	}
+	// Starting with 4 minutes left: one warning, not two.
+	fresh := map[time.Duration]bool{}
+	due, next = warnPlan(end, end.Add(-4*time.Minute), leads, fresh)
+	if due == 0 || !next.IsZero() {
+		t.Fatalf("4m left: due %v next %v", due, next)
+	}
+	if d, _ := warnPlan(end, end.Add(-3*time.Minute), leads, fresh); d != 0 {
+		t.Fatalf("warned again")
+	}
+}
+
+// fakeClock2 hands out timers the test fires by moving time.
+type stepClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters []stepWaiter
+	asked   chan time.Duration
+}
+
+type stepWaiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func (c *stepClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *stepClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	ch := make(chan time.Time, 1)
+	c.waiters = append(c.waiters, stepWaiter{c.now.Add(d), ch})
+	c.mu.Unlock()
+	c.asked <- d
+	return ch
+}
+
+// advance moves time and fires due timers.
+func (c *stepClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	keep := c.waiters[:0]
+	for _, w := range c.waiters {
+		if !w.at.After(c.now) {
+			w.ch <- c.now
+		} else {
+			keep = append(keep, w)
+		}
+	}
+	c.waiters = keep
+	c.mu.Unlock()
+}
+
+func TestWarnLoopFiresAtConfiguredLeadsWithFakeClock(t *testing.T) {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(lockedBuf{&buf, &mu}, nil))
+	start := time.Date(2026, 1, 1, 17, 0, 0, 0, time.UTC)
+	end := start.Add(45 * time.Minute)
+	clk := &stepClock{now: start, asked: make(chan time.Duration, 100)}
+	s := &session{cfg: Config{Profile: "dev", WarnBefore: []time.Duration{30 * time.Minute, 5 * time.Minute}}, log: log}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.warnLoop(ctx, clk, func() time.Time { return end }, nil) }()
+	warnings := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Count(buf.String(), "ends in")
+	}
+	step := func() time.Duration {
+		select {
+		case d := <-clk.asked:
+			return d
+		case <-time.After(10 * time.Second):
+			t.Fatal("warn loop did not wait")
+			return 0
+		}
+	}
+	// 45m left: it waits (at most a minute at a time) until 30m before the end.
+	for i := 0; i < 15; i++ {
+		if d := step(); d > time.Minute {
+			t.Fatalf("slept %v: more than a minute", d)
+		}
+		if warnings() != 0 {
+			t.Fatalf("warned %d minutes early", 15-i)
+		}
+		clk.advance(time.Minute)
+	}
+	step()
+	if warnings() != 1 || !strings.Contains(buf.String(), "ends in 30m0s") {
+		t.Fatalf("no 30m warning at the lead:\n%s", buf.String())
+	}
+	for i := 0; i < 25; i++ {
+		clk.advance(time.Minute)
+		step()
+	}
+	if warnings() != 2 || !strings.Contains(buf.String(), "ends in 5m0s") {
+		t.Fatalf("no 5m warning at the lead:\n%s", buf.String())
+	}
+	cancel()
+	<-done
+}
+
+type lockedBuf struct {
+	b  *bytes.Buffer
+	mu *sync.Mutex
+}
+
+func (l lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}

@@ -1,0 +1,124 @@
+package wrapper
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/awsrun/awsrun/creds"
+	"github.com/awsrun/awsrun/state"
+)
+
+// statePublisher keeps this supervisor's entry in the per-user registry that `awsrun status`
+// lists, and answers `awsrun export` on the entry's socket with the very credentials the child
+// gets. It is best effort: a registry that cannot be written costs status and export their view
+// of this process, never the child its credentials, so failures are logged and swallowed. A nil
+// *statePublisher does nothing.
+type statePublisher struct {
+	h         *state.Handle
+	k         *keeper
+	tokenPath func() string // the profile's SSO token cache file; "" when it does not use SSO
+}
+
+// publishState registers the supervisor once its first credentials are in k. It chains itself
+// onto k.onChange, so it must be called before anything else can refresh k (the refresh loop,
+// the watch, the endpoint): onChange is read without a lock.
+func publishState(cfg Config, k *keeper, region string, tokenPath func() string) *statePublisher {
+	env := newEnviron(cfg.Env)
+	getenv := func(key string) string { return env[key] }
+	configPath, credsPath := creds.Paths(getenv)
+	p := &statePublisher{k: k, tokenPath: tokenPath}
+	e := state.Entry{
+		Command:         cfg.Command,
+		Profile:         cfg.Profile,
+		Mode:            cfg.Inject,
+		Region:          region,
+		ConfigFile:      configPath,
+		CredentialsFile: credsPath,
+		NoSession:       cfg.NoSession,
+	}
+	p.fill(&e, k.current())
+	h, err := state.Open(state.Dir(getenv)).Register(e)
+	if err != nil {
+		cfg.Logger.Warn("awsrun status will not list this process", "error", err)
+		return nil
+	}
+	p.h = h
+	prev := k.onChange
+	k.onChange = func(old, n *snapshot) {
+		if prev != nil {
+			prev(old, n)
+		}
+		p.refreshed(n)
+	}
+	if err := h.Serve(p); err != nil {
+		cfg.Logger.Info("awsrun export will resolve by itself instead of asking this process", "error", err)
+	}
+	return p
+}
+
+// fill copies what status shows from a snapshot and the SSO token cache; never a secret.
+func (p *statePublisher) fill(e *state.Entry, s *snapshot) {
+	if s != nil {
+		e.KeyID = creds.Redact(s.creds.AccessKeyID)
+		e.Source = s.creds.Source
+		e.Expires = time.Time{}
+		if s.creds.CanExpire {
+			e.Expires = s.creds.Expires.UTC()
+		}
+		e.LastRefresh = s.fetched.UTC()
+	}
+	if p.tokenPath == nil {
+		return
+	}
+	if path := p.tokenPath(); path != "" {
+		if t, err := creds.ReadSSOToken(path); err == nil {
+			e.SSOTokenExpires = t.ExpiresAt.UTC()
+			e.SSORefreshable = t.Refreshable
+			e.SSOSessionEnds = t.SessionEnd().UTC()
+		}
+	}
+}
+
+// refreshed records new credentials (called through keeper.onChange).
+func (p *statePublisher) refreshed(s *snapshot) {
+	if p == nil || p.h == nil {
+		return
+	}
+	_ = p.h.Update(func(e *state.Entry) {
+		p.fill(e, s)
+		e.LastError = ""
+	})
+}
+
+// restarted records an env-mode restart of the child.
+func (p *statePublisher) restarted(n int) {
+	if p == nil || p.h == nil {
+		return
+	}
+	_ = p.h.Update(func(e *state.Entry) { e.Restarts = n })
+}
+
+// close removes the entry and its socket; called when awsrun exits.
+func (p *statePublisher) close() {
+	if p == nil || p.h == nil {
+		return
+	}
+	_ = p.h.Close()
+}
+
+// Credentials serves export what the endpoint serves the child, refreshing when needed.
+func (p *statePublisher) Credentials(ctx context.Context) (aws.Credentials, error) {
+	return p.k.Retrieve(ctx)
+}
+
+// Status is the entry with the live state of the keeper: a failing renewal shows at once,
+// without waiting for a file rewrite.
+func (p *statePublisher) Status() state.Entry {
+	e := p.h.Entry()
+	p.fill(&e, p.k.current())
+	if err := p.k.lastError(); err != nil {
+		e.LastError = err.Error()
+	}
+	return e
+}
