@@ -45,13 +45,13 @@ const (
 
 // world is one fake AWS plus a throwaway HOME configured for it.
 type world struct {
-	t    *testing.T
+	t    *testing.T // nil in benchmarks
 	fake *fakeaws.Server
 	home string
 	env  []string
 }
 
-func newWorld(t *testing.T, lifetime time.Duration) *world {
+func newWorld(t testing.TB, lifetime time.Duration) *world {
 	t.Helper()
 	fake := fakeaws.New(fakeaws.Options{Lifetime: lifetime})
 	if err := fake.Start(); err != nil {
@@ -113,10 +113,11 @@ region = us-east-1
 			env = append(env, k+"="+v)
 		}
 	}
-	return &world{t: t, fake: fake, home: home, env: env}
+	tt, _ := t.(*testing.T)
+	return &world{t: tt, fake: fake, home: home, env: env}
 }
 
-func write(t *testing.T, path, data string) {
+func write(t testing.TB, path, data string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
