@@ -42,6 +42,7 @@ type Source struct {
 	profile *Profile
 	cfg     aws.Config
 	cache   *aws.CredentialsCache
+	mfa     bool // the MFA session-token chain is in use (see mfaChain)
 
 	// mu makes Retrieve's invalidate-then-fetch atomic; the caller collapses concurrent demand.
 	mu sync.Mutex
@@ -64,7 +65,9 @@ func Open(ctx context.Context, files *Files, o Options) (*Source, error) {
 			if ar.RoleSessionName == "" {
 				ar.RoleSessionName = "awsrun-" + strconv.FormatInt(time.Now().Unix(), 10)
 			}
-			if o.MFAToken != nil {
+			if s.profile != nil {
+				ar.TokenProvider = s.tokenFunc(s.profile)
+			} else if o.MFAToken != nil {
 				ar.TokenProvider = o.MFAToken
 			}
 		}),
@@ -95,11 +98,16 @@ func Open(ctx context.Context, files *Files, o Options) (*Source, error) {
 		}
 		return nil, fmt.Errorf("load profile %q: %w", o.Profile, err)
 	}
+	s.cfg = cfg
+	if chain, ok := s.mfaChain(files, cfg); ok {
+		s.cache, s.mfa = aws.NewCredentialsCache(chain), true
+		return s, nil
+	}
 	cache, ok := cfg.Credentials.(*aws.CredentialsCache)
 	if !ok {
 		cache = aws.NewCredentialsCache(cfg.Credentials)
 	}
-	s.cfg, s.cache = cfg, cache
+	s.cache = cache
 	return s, nil
 }
 
@@ -119,7 +127,7 @@ func (s *Source) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if err != nil {
 		return aws.Credentials{}, s.classify(err)
 	}
-	if !c.CanExpire && !s.opts.NoSession {
+	if !c.CanExpire && !s.opts.NoSession && !s.mfa {
 		return s.sessionToken(ctx, c)
 	}
 	return c, nil
