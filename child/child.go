@@ -164,8 +164,10 @@ func (p *Process) Signal(sig os.Signal) error {
 	return p.sendLocked(sig, false)
 }
 
-// Stop ends the process: it sends Options.StopSignal, waits up to
-// Options.KillTimeout for the process to exit, then sends SIGKILL. The
+// Stop ends the process: it sends Options.StopSignal (and SIGCONT, in case
+// the process is stopped), waits up to Options.KillTimeout for the process to
+// exit, then sends SIGKILL; with KillGroup and Setpgid these signals go to the
+// whole process group. It does not wait for the rest of the group. The
 // process has been reaped when Stop returns, and Stop returns how it ended.
 // Stop returns at once if the process has already exited; concurrent and
 // repeated calls all wait for the same end, and only the first one signals.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -44,6 +46,15 @@ func processGone(pid int) bool {
 	return false
 }
 
+// stopOwnThread stops the process with sig, sent to the calling thread: sent
+// to the process, the signal may be taken by another thread while this one
+// runs on, so that the process sometimes exits before it stops.
+func stopOwnThread(sig syscall.Signal) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	return syscall.Tgkill(os.Getpid(), syscall.Gettid(), sig)
+}
+
 func TestPdeathsig(t *testing.T) {
 	p, out := startHelper(t, Options{}, "pdeathsig-middle")
 	gpid := readPid(t, out)
@@ -71,8 +82,27 @@ func TestPdeathsig(t *testing.T) {
 // it must continue the child.
 func TestJobControlDefault(t *testing.T) {
 	p, out := startHelper(t, Options{Setpgid: true}, "jobcontrol-middle")
-	out.expect(t, "stopping")
+	// The middle's "pid" line and the child's "stopping" line race.
+	gpid := 0
+	for i := 0; i < 2; i++ {
+		line, ok := out.next(t)
+		switch {
+		case !ok:
+			t.Fatal("EOF before the child stopped")
+		case line == "stopping":
+		default:
+			var err error
+			if gpid, err = strconv.Atoi(strings.TrimPrefix(line, "pid ")); err != nil {
+				t.Fatalf("got %q, want a pid line", line)
+			}
+		}
+	}
 	waitFor(t, "middle process to stop itself", func() bool { return procState(p.Pid()) == "T" })
+	// The child may only be continued once the middle has been: continuing
+	// it first would leave it running while the shell owns the terminal.
+	if st := procState(gpid); st != "T" {
+		t.Fatalf("child state %q while the middle is stopped, want T", st)
+	}
 	if err := p.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}

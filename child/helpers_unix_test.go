@@ -63,8 +63,8 @@ func killSelfHelper([]string) int {
 	return blockUntilKilled()
 }
 
-// tstpHelper stops its own pid only, as Claude Code's Ctrl+Z does, and exits
-// 7 once continued. With the argument "trap" it instead waits, once
+// tstpHelper stops itself with SIGTSTP, as Claude Code's Ctrl+Z does, and
+// exits 7 once continued. With the argument "trap" it instead waits, once
 // continued, for the SIGTERM it expects to be pending and exits 3: a Go
 // program's default death by SIGTERM races with its main goroutine.
 func tstpHelper(args []string) int {
@@ -73,25 +73,9 @@ func tstpHelper(args []string) int {
 	if trap {
 		signal.Notify(term, syscall.SIGTERM)
 	}
-	cc := make(chan os.Signal, 4)
-	if os.Getenv("DBGSIG") != "" {
-		signal.Notify(cc, syscall.SIGCONT, syscall.SIGHUP)
-	}
 	fmt.Println("stopping")
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTSTP); err != nil {
+	if err := stopOwnThread(syscall.SIGTSTP); err != nil {
 		return 101
-	}
-	if os.Getenv("DBGSIG") != "" {
-		tm := time.After(100 * time.Millisecond)
-	loop:
-		for {
-			select {
-			case s := <-cc:
-				fmt.Fprintln(os.Stderr, "DBG", os.Getpid(), "got", s)
-			case <-tm:
-				break loop
-			}
-		}
 	}
 	fmt.Println("continued")
 	if trap {
@@ -154,6 +138,7 @@ func jobControlMiddleHelper([]string) int {
 	if err := p.Start(); err != nil {
 		return 103
 	}
+	fmt.Printf("pid %d\n", p.Pid())
 	<-p.Done()
 	return p.Status().ExitCode()
 }

@@ -16,7 +16,7 @@ const modeEnv = "AWSRUN_CHILD_TEST_MODE"
 
 // waitTimeout bounds every wait in these tests; it is a deadline for
 // failure, never a delay the tests rely on.
-const waitTimeout = 3 * time.Second
+const waitTimeout = 20 * time.Second
 
 // helpers are the fake children, by mode. Each gets the arguments after the
 // command and returns its exit code.
@@ -63,7 +63,7 @@ func TestMain(m *testing.M) {
 // helperEnv is the complete environment of a fake child.
 func helperEnv(mode string) []string {
 	// A race-enabled binary otherwise sleeps a second before exiting 0.
-	env := []string{modeEnv + "=" + mode, "GORACE=atexit_sleep_ms=0", "DBGSIG=" + os.Getenv("DBGSIG")}
+	env := []string{modeEnv + "=" + mode, "GORACE=atexit_sleep_ms=0"}
 	// Keep coverage runs quiet: a cover-instrumented child warns without it.
 	if d, ok := os.LookupEnv("GOCOVERDIR"); ok {
 		env = append(env, "GOCOVERDIR="+d)

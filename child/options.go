@@ -67,10 +67,11 @@ type Options struct {
 	Pdeathsig syscall.Signal
 
 	// JobControl makes the supervisor follow a child that stops itself
-	// with SIGTSTP, SIGTTIN or SIGTTOU: OnStop is called, then the child is
-	// sent SIGCONT. Without it a program that stops only its own pid (as
-	// Claude Code's Ctrl+Z does) leaves awsrun running and the shell
-	// waiting for a job that never reports itself stopped.
+	// with SIGTSTP, SIGTTIN or SIGTTOU: OnStop is called, then the child
+	// (its whole process group, with Setpgid) is sent SIGCONT. Without it,
+	// a program that stops only its own pid (as Claude Code's Ctrl+Z does)
+	// leaves awsrun running and the shell waiting for a job that never
+	// reports itself stopped.
 	JobControl bool
 
 	// OnStop is called, when JobControl is set, with the signal that

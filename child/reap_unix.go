@@ -8,7 +8,6 @@ import (
 	"os"
 	"runtime"
 	"syscall"
-	"time"
 )
 
 // spawn starts the process and its reaper goroutine.
@@ -85,9 +84,6 @@ func wait(pid, options int) (ws syscall.WaitStatus, ok bool, err error) {
 		if err == syscall.EINTR {
 			continue
 		}
-		if os.Getenv("DBGREAP") != "" {
-			fmt.Fprintf(os.Stderr, "DBGREAP me=%d pid=%d opt=%x wpid=%d ws=%#x err=%v %s\n", os.Getpid(), pid, options, wpid, int(ws), err, time.Now().Format("15:04:05.000000"))
-		}
 		return ws, err == nil && wpid == pid, err
 	}
 }
@@ -106,20 +102,9 @@ func (p *Process) followsStop(sig syscall.Signal) bool {
 	return false
 }
 
-// stopSelf is the default OnStop. It stops awsrun so that the shell, which
-// only waits for awsrun, sees the job stopped and takes the terminal back;
-// it returns when the shell continues awsrun (fg or bg). SIGSTOP, unlike the
-// child's own signal, cannot be caught or ignored by awsrun's signal policy.
-func stopSelf(syscall.Signal) {
-	_ = syscall.Kill(os.Getpid(), syscall.SIGSTOP)
-}
-
 // sendLocked sends sig to the process, or to its process group. Callers
 // hold p.mu and have checked that the process has not been reaped.
 func (p *Process) sendLocked(sig os.Signal, group bool) error {
-	if os.Getenv("DBGREAP") != "" {
-		fmt.Fprintf(os.Stderr, "DBGSEND me=%d pid=%d group=%v sig=%v %s\n", os.Getpid(), p.pid, group, sig, time.Now().Format("15:04:05.000000"))
-	}
 	if !group {
 		// os.Process signals through a pidfd where the kernel has them, so
 		// even a pid recycled behind our back cannot be hit.

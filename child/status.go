@@ -10,7 +10,8 @@ const lostStatusCode = 255
 // Status is how a process ended.
 type Status struct {
 	// Code is the exit code when the process exited normally, the
-	// StartError's exit code when it never started, and 0 otherwise.
+	// StartError's exit code when it never started, 255 when its status
+	// was lost, and 0 otherwise.
 	Code int
 
 	// Signal is the signal that killed the process when Signaled is true.
