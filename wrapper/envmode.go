@@ -45,7 +45,7 @@ func buildEnvModeEnv(base []string, c aws.Credentials, region, profile string) [
 // runEnvMode runs the child with credentials in its environment and restarts it with fresh ones
 // at each renewal point, when (and only when) the credentials really changed. A child that exits
 // by itself ends awsrun with its status.
-func runEnvMode(ctx context.Context, cfg Config, k *keeper, region string, background func(context.Context) error) (Exit, error) {
+func runEnvMode(ctx context.Context, cfg Config, k *keeper, region string, pub *statePublisher, background func(context.Context) error) (Exit, error) {
 	log := cfg.Logger
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	bgDone := make(chan struct{})
@@ -115,6 +115,7 @@ func runEnvMode(ctx context.Context, cfg Config, k *keeper, region string, backg
 		st := p.Stop()
 		log.Debug("child stopped for restart", "code", st.ExitCode())
 		restarts++
+		pub.restarted(restarts)
 		if len(cfg.RestartCommand) > 0 {
 			argv = cfg.RestartCommand
 		}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/awsrun/awsrun/state"
 	"golang.org/x/sys/unix"
 )
 
@@ -16,12 +17,7 @@ import (
 // $XDG_RUNTIME_DIR/awsrun, else $TMPDIR/awsrun-UID. It must be ours and 0700, because another
 // user able to write there could hold our locks.
 func userRuntimeDir() (string, error) {
-	base := os.Getenv("XDG_RUNTIME_DIR")
-	name := "awsrun"
-	if base == "" {
-		base, name = os.TempDir(), fmt.Sprintf("awsrun-%d", os.Getuid())
-	}
-	dir := filepath.Join(base, name)
+	dir := state.Dir(os.Getenv) // the registry's directory: one private place per user
 	if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
 		return "", fmt.Errorf("create runtime dir: %w", err)
 	}
@@ -29,7 +25,7 @@ func userRuntimeDir() (string, error) {
 	if err := unix.Lstat(dir, &st); err != nil {
 		return "", fmt.Errorf("check runtime dir: %w", err)
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFDIR || int(st.Uid) != os.Getuid() || st.Mode&0o077 != 0 {
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR || int(st.Uid) != os.Geteuid() || st.Mode&0o077 != 0 {
 		return "", fmt.Errorf("runtime dir %s is not a private directory of this user", dir)
 	}
 	return dir, nil
@@ -41,13 +37,21 @@ type userLock struct{ f *os.File }
 // lockUser takes the named lock, waiting up to limit; ok is false when another process held it
 // the whole time.
 func lockUser(ctx context.Context, name string, limit time.Duration) (l *userLock, ok bool, err error) {
-	dir, err := userRuntimeDir()
-	if err != nil {
-		return nil, false, err
-	}
-	f, err := os.OpenFile(filepath.Join(dir, name+".lock"), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, false, fmt.Errorf("open lock: %w", err)
+	var f *os.File
+	// The registry removes the directory when its last entry goes; retry if that happens
+	// between our Mkdir and OpenFile.
+	for attempt := 0; ; attempt++ {
+		dir, err := userRuntimeDir()
+		if err != nil {
+			return nil, false, err
+		}
+		f, err = os.OpenFile(filepath.Join(dir, name+".lock"), os.O_RDWR|os.O_CREATE, 0o600)
+		if err == nil {
+			break
+		}
+		if !os.IsNotExist(err) || attempt == 3 {
+			return nil, false, fmt.Errorf("open lock: %w", err)
+		}
 	}
 	deadline := time.Now().Add(limit)
 	for wait := 20 * time.Millisecond; ; wait = min(wait*2, time.Second) {

@@ -51,6 +51,8 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		return Exit{}, err
 	}
 	k := s.k
+	pub := publishState(cfg, k, s.region, s.ssoTokenPath) // awsrun status and export see this process
+	defer pub.close()
 	background := func(ctx context.Context) error {
 		s.mu.Lock()
 		s.bgCtx = ctx
@@ -67,7 +69,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		s.childStarted.Store(true)
 		// Env mode renews on its own schedule (it restarts the child); the watch still reacts
 		// to logins and edits, and the next renewal picks the result up.
-		return runEnvMode(ctx, cfg, k, s.region(), func(ctx context.Context) error {
+		return runEnvMode(ctx, cfg, k, s.region(), pub, func(ctx context.Context) error {
 			s.mu.Lock()
 			s.bgCtx = ctx
 			s.mu.Unlock()

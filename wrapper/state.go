@@ -17,22 +17,23 @@ import (
 type statePublisher struct {
 	h         *state.Handle
 	k         *keeper
+	region    func() string // the region the child gets; it follows profile edits
 	tokenPath func() string // the profile's SSO token cache file; "" when it does not use SSO
 }
 
 // publishState registers the supervisor once its first credentials are in k. It chains itself
 // onto k.onChange, so it must be called before anything else can refresh k (the refresh loop,
-// the watch, the endpoint): onChange is read without a lock.
-func publishState(cfg Config, k *keeper, region string, tokenPath func() string) *statePublisher {
+// the watch, the endpoint): onChange is read without a lock. region and tokenPath are called
+// from onChange too, so they must not take a lock held around a refresh.
+func publishState(cfg Config, k *keeper, region, tokenPath func() string) *statePublisher {
 	env := newEnviron(cfg.Env)
 	getenv := func(key string) string { return env[key] }
 	configPath, credsPath := creds.Paths(getenv)
-	p := &statePublisher{k: k, tokenPath: tokenPath}
+	p := &statePublisher{k: k, region: region, tokenPath: tokenPath}
 	e := state.Entry{
 		Command:         cfg.Command,
 		Profile:         cfg.Profile,
 		Mode:            cfg.Inject,
-		Region:          region,
 		ConfigFile:      configPath,
 		CredentialsFile: credsPath,
 		NoSession:       cfg.NoSession,
@@ -67,6 +68,9 @@ func (p *statePublisher) fill(e *state.Entry, s *snapshot) {
 			e.Expires = s.creds.Expires.UTC()
 		}
 		e.LastRefresh = s.fetched.UTC()
+	}
+	if p.region != nil {
+		e.Region = p.region()
 	}
 	if p.tokenPath == nil {
 		return

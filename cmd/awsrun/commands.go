@@ -57,6 +57,8 @@ func profileFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "profile", Aliases: []string{"p"}, Usage: "AWS profile (default: as for running a command)"},
 		&cli.StringFlag{Name: "region", Usage: "region (default: $AWS_REGION, then the profile's)"},
+		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (default: warn)"},
+		&cli.StringFlag{Name: "log-file", Usage: "append the log to this file (default: stderr)"},
 	}
 }
 
@@ -78,11 +80,16 @@ func inherited(c *cli.Context, name string) (string, bool) {
 // way the root command does; from says why that profile ("--profile", "AWS_PROFILE", ...).
 func commandConfig(c *cli.Context, environ []string, stdin, stderr *os.File) (cfg wrapper.Config, from string, closer io.Closer, err error) {
 	getenv := envLookup(environ)
-	level, err := parseLevel(c.String("log-level"))
+	levelName, _ := inherited(c, "log-level")
+	if levelName == "" {
+		levelName = "warn"
+	}
+	level, err := parseLevel(levelName)
 	if err != nil {
 		return cfg, "", nil, &usageError{err: err}
 	}
-	logger, _, closer, err := newLogger(level, c.String("log-file"), stderr)
+	logFile, _ := inherited(c, "log-file")
+	logger, _, closer, err := newLogger(level, logFile, stderr)
 	if err != nil {
 		return cfg, "", nil, err
 	}

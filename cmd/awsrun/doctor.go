@@ -40,6 +40,7 @@ func doctorCommand(environ []string, stdin, stdout, stderr *os.File) *cli.Comman
 				return err
 			}
 			defer closer.Close()
+			markExporting(environ, cfg.Profile)
 			regionFlag, _ := inherited(c, "region")
 			wd, _ := os.Getwd()
 			rep := doctor.Run(context.Background(), doctor.Options{
@@ -52,8 +53,13 @@ func doctorCommand(environ []string, stdin, stdout, stderr *os.File) *cli.Comman
 				Fix:             c.Bool("fix"),
 				Workdir:         wd,
 				Resolve: func(ctx context.Context) (aws.Credentials, string, error) {
-					// Always upstream: doctor tests the path a new awsrun would take.
-					r, err := wrapper.ResolveUpstream(ctx, cfg)
+					// Upstream, not a running supervisor: doctor tests the path a new awsrun would
+					// take. Inside awsrun there is no other path than the parent.
+					resolve := wrapper.ResolveUpstream
+					if envLookup(environ)("AWSRUN") == "1" {
+						resolve = wrapper.Resolve
+					}
+					r, err := resolve(ctx, cfg)
 					return r.Credentials, r.Region, err
 				},
 			})

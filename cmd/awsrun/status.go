@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -75,9 +76,17 @@ func writeStatus(w io.Writer, entries []state.Entry, dir string, now time.Time) 
 	for _, e := range entries {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n",
 			e.PID, e.Profile, e.Mode, credentialsCell(e, now), ssoCell(e, now), agoCell(e.LastRefresh, now),
-			e.Restarts, clip(orDash(e.LastError), 60), clip(strings.Join(e.Command, " "), 40))
+			e.Restarts, clip(orDash(e.LastError), 60), clip(commandCell(e.Command), 40))
 	}
 	return tw.Flush()
+}
+
+// commandCell shows the program by its name, not its path, so the arguments fit.
+func commandCell(argv []string) string {
+	if len(argv) == 0 {
+		return "-"
+	}
+	return strings.Join(append([]string{filepath.Base(argv[0])}, argv[1:]...), " ")
 }
 
 func credentialsCell(e state.Entry, now time.Time) string {
@@ -99,7 +108,7 @@ func ssoCell(e state.Entry, now time.Time) string {
 	case e.SSORefreshable && e.SSOSessionEnds.IsZero():
 		return "renewable"
 	case e.SSORefreshable:
-		return "renewable, ends in " + shortDur(e.SSOSessionEnds.Sub(now))
+		return "renewable, at most " + shortDur(e.SSOSessionEnds.Sub(now))
 	case !e.SSOTokenExpires.After(now):
 		return "ended " + shortDur(now.Sub(e.SSOTokenExpires)) + " ago"
 	}
