@@ -84,7 +84,7 @@ func fakeChild(args []string) {
 		select {}
 	case "trap":
 		ch := make(chan os.Signal, 1)
-		signal.Notify(ch, syscall.SIGTERM, syscall.SIGHUP)
+		signal.Notify(ch, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGINT, syscall.SIGUSR1)
 		fmt.Println("ready")
 		sig := <-ch
 		fmt.Println("got", sig)
@@ -277,42 +277,53 @@ func TestChildGetsWorkingEndpointAndNoProfile(t *testing.T) {
 	}
 }
 
-func TestSIGTERMIsForwardedAndTempFilesRemoved(t *testing.T) {
-	h := home(t, procConfig)
-	cmd := awsrunCmd(t, h, nil, "-p", "proc", "--", os.Args[0], "__child__", "trap")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(stdout)
-	ready := make(chan bool, 1)
-	go func() { ready <- lines.Scan() && lines.Text() == "ready" }()
-	select {
-	case ok := <-ready:
-		if !ok {
-			t.Fatal("child never said ready")
+// TestSignalsAreForwardedAndNothingLeftBehind: without a terminal, SIGTERM, SIGHUP, SIGINT and
+// SIGUSR1 sent to awsrun reach the child, in both modes; awsrun ends with the child's status and
+// leaves no private dir, registry entry or zombie behind.
+func TestSignalsAreForwardedAndNothingLeftBehind(t *testing.T) {
+	sigs := []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGINT, syscall.SIGUSR1}
+	for _, mode := range []string{"endpoint", "env"} {
+		for _, sig := range sigs {
+			t.Run(mode+"/"+sig.String(), func(t *testing.T) {
+				t.Parallel()
+				h := home(t, procConfig)
+				cmd := awsrunCmd(t, h, nil, "-p", "proc", "--inject", mode, "--", os.Args[0], "__child__", "trap")
+				stdout, err := cmd.StdoutPipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				var errb bytes.Buffer
+				cmd.Stderr = &errb
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				lines := bufio.NewScanner(stdout)
+				ready := make(chan bool, 1)
+				go func() { ready <- lines.Scan() && lines.Text() == "ready" }()
+				select {
+				case ok := <-ready:
+					if !ok {
+						t.Fatal("child never said ready")
+					}
+				case <-time.After(20 * time.Second):
+					cmd.Process.Kill()
+					t.Fatal("timeout waiting for the child")
+				}
+				cmd.Process.Signal(sig)
+				lines.Scan()
+				if got, want := lines.Text(), "got "+sig.String(); got != want {
+					t.Errorf("child saw %q, want %q", got, want)
+				}
+				cmd.Wait()
+				if code := cmd.ProcessState.ExitCode(); code != 7 {
+					t.Errorf("exit %d, want the child's 7; stderr %s", code, errb.String())
+				}
+				entries, _ := filepath.Glob(filepath.Join(h, "awsrun-*"))
+				if len(entries) != 0 {
+					t.Errorf("left behind: %v", entries)
+				}
+			})
 		}
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("timeout waiting for the child")
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	lines.Scan()
-	if got := lines.Text(); got != "got terminated" {
-		t.Errorf("child saw %q", got)
-	}
-	cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != 7 {
-		t.Errorf("exit %d, want the child's 7; stderr %s", code, errb.String())
-	}
-	entries, _ := filepath.Glob(filepath.Join(h, "awsrun-*"))
-	if len(entries) != 0 {
-		t.Errorf("left behind: %v", entries)
 	}
 }
 
