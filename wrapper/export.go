@@ -91,29 +91,11 @@ func exportDefaults(cfg Config) Config {
 // foreground terminal: export runs as credential_process and from IDE hooks, where a prompt
 // would hang, so there a profile that needs MFA fails with MFARequiredError instead.
 func openExportSource(ctx context.Context, cfg Config, env environ) (*creds.Source, error) {
-	getenv := func(k string) string { return env[k] }
-	configPath, credsPath := creds.Paths(getenv)
-	files, err := creds.LoadFiles(configPath, credsPath)
-	if err != nil {
-		return nil, err
-	}
-	profile := cfg.Profile
-	if !cfg.ProfileExplicit && !files.Has(profile) && env["AWS_ACCESS_KEY_ID"] != "" {
-		profile = "" // the same fallback to environment keys as openSource
-	}
 	var mfa func() (string, error)
 	if isForegroundTTY(cfg.Stdin) {
 		mfa = mfaPrompter(new(atomic.Bool))
 	}
-	return creds.Open(ctx, files, creds.Options{
-		Profile:         profile,
-		Region:          cfg.Region,
-		ConfigFile:      configPath,
-		CredentialsFile: credsPath,
-		Duration:        cfg.Duration,
-		NoSession:       cfg.NoSession,
-		MFAToken:        mfa,
-	})
+	return openSource(ctx, cfg, env, mfa)
 }
 
 // fromSupervisor borrows the current credentials of a running supervisor that resolves the

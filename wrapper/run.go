@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -133,7 +132,8 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 }
 
 // openSource picks the profile the way the AWS CLI does and opens it.
-func openSource(ctx context.Context, cfg Config, env environ, childStarted *atomic.Bool) (*creds.Source, error) {
+// mfa asks for an MFA code when the profile needs one; nil makes such a profile fail.
+func openSource(ctx context.Context, cfg Config, env environ, mfa func() (string, error)) (*creds.Source, error) {
 	getenv := func(k string) string { return env[k] }
 	configPath, credsPath := creds.Paths(getenv)
 	files, err := creds.LoadFiles(configPath, credsPath)
@@ -152,7 +152,7 @@ func openSource(ctx context.Context, cfg Config, env environ, childStarted *atom
 		CredentialsFile: credsPath,
 		Duration:        cfg.Duration,
 		NoSession:       cfg.NoSession,
-		MFAToken:        mfaPrompter(childStarted),
+		MFAToken:        mfa,
 	})
 }
 
