@@ -6,7 +6,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN      := bin/awsrun
 PREFIX   ?= /usr/local
 
-.PHONY: all build install test test-race test-short deps bench lint demo clean
+.PHONY: all build install test test-race test-short deps bench fuzz lint demo clean man completion cross release-check
 
 all: build
 
@@ -35,8 +35,26 @@ test-short:
 	$(GO) test -race -count=1 -short ./...
 
 bench: deps
-	@echo "==> bench"
+	@echo "==> bench: awsrun against floor programs, side by side (bench/cmd/awsrunbench; flags via BENCHFLAGS, e.g. BENCHFLAGS=-rotations=1000)"
+	@command -v /usr/bin/time >/dev/null || { apt-get install -y time >/dev/null 2>&1 || echo "GNU time missing (apt-get install -y time): peak RSS falls back to an upper bound" >&2; }
+	$(GO) run ./bench/cmd/awsrunbench $(BENCHFLAGS)
+	@echo "==> bench: Go micro-benchmarks"
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+# fuzz runs every fuzz target for FUZZTIME each (bounded, for CI), after their committed seed
+# corpora in testdata/fuzz/ (which `make test` also runs as plain tests). A failure leaves the
+# input that broke it in the package's testdata/fuzz/<target>/ to commit with the fix.
+# Minimisation is capped so a slow target cannot spend its whole budget shrinking one input.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./endpoint:FuzzHandler ./wrapper:FuzzBuildChildEnv ./creds:FuzzParse \
+	./creds:FuzzChildConfig ./creds:FuzzReadSSOToken
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "==> fuzz $$fn ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$pkg || exit 1; \
+	done
 
 lint:
 	@echo "==> lint"
@@ -51,3 +69,43 @@ demo: build deps
 
 clean:
 	rm -rf bin dist e2e/js/node_modules
+
+# man writes bin/awsrun.1, generated from the CLI definition (awsrun --generate-man).
+man: build
+	@echo "==> man bin/awsrun.1"
+	$(BIN) --generate-man > bin/awsrun.1
+	@if command -v groff >/dev/null; then groff -man -Tutf8 -ww -z bin/awsrun.1; else head -3 bin/awsrun.1 | grep -q '^\.TH'; fi
+
+# completion writes the bash, zsh and fish completion scripts to bin/completion/.
+completion: build
+	@echo "==> completion bin/completion/"
+	@mkdir -p bin/completion
+	$(BIN) completion bash > bin/completion/awsrun.bash
+	$(BIN) completion zsh > bin/completion/_awsrun
+	$(BIN) completion fish > bin/completion/awsrun.fish
+
+# cross builds every package for each release target; it vets the two that lint does not
+# (lint vets the host, darwin/amd64 and windows/amd64).
+CROSS_TARGETS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
+
+cross:
+	@for t in $(CROSS_TARGETS); do \
+		echo "==> cross build $$t"; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./... || exit 1; \
+	done
+	@echo "==> cross vet linux/arm64 darwin/arm64"
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) vet ./...
+	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) vet ./...
+
+# release-check validates .goreleaser.yaml without goreleaser (not installed, nothing published):
+# it parses and lists the five targets, the archives and the checksums.
+release-check:
+	@echo "==> release-check .goreleaser.yaml"
+	@python3 -c 'import sys, yaml; c = yaml.safe_load(open(".goreleaser.yaml")); \
+		b = c["builds"][0]; t = {o + "/" + a for o in b["goos"] for a in b["goarch"]} - {i["goos"] + "/" + i["goarch"] for i in b.get("ignore", [])}; \
+		want = set("$(CROSS_TARGETS)".split()); \
+		t == want or sys.exit("builds: targets %s, want %s" % (sorted(t), sorted(want))); \
+		"-X main.version={{.Version}}" in b["ldflags"][0] or sys.exit("builds: ldflags lack main.version"); \
+		c["archives"][0]["formats"] == ["tar.gz"] or sys.exit("archives: want tar.gz"); \
+		c["checksum"]["name_template"] or sys.exit("checksum missing"); \
+		print(".goreleaser.yaml: ok,", len(t), "targets")'
