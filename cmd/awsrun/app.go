@@ -157,6 +157,7 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 			return err
 		},
 	}
+	enableCompletion(app, environ, stdout) // completion.go: shell completion, `completion`, --generate-man
 	return app
 }
 

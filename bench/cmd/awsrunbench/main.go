@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command awsrunbench measures awsrun against minimal Go floor programs, side by side in one
 // run, and prints each figure beside its baseline, ratio and target (issue 6). The machine it
 // runs on is assumed noisy: A and B are alternated pair by pair and medians are reported.

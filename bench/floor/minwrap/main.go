@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command minwrap is the startup floor for awsrun: the least a Go program can do to run a
 // command as its child and stay its parent. os/exec Run, a fixed set of signals forwarded,
 // the child's exit code passed through. No configuration, no credentials, no endpoint.
