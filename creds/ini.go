@@ -68,6 +68,9 @@ func ReadFile(path string) (*File, error) {
 // comments starting with # or ;, and indented sub-properties under a key with an empty value.
 func Parse(path string, data []byte) (*File, error) {
 	f := &File{Path: path}
+	// botocore breaks lines at a lone CR too; so must we, or "region = x\rcredential_process = y"
+	// would be one value here and a credential setting in the child's SDK.
+	data = bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte("\r"), []byte("\n"))
 	var cur *Section
 	var nestedKey string
 	sc := bufio.NewScanner(bytes.NewReader(data))

@@ -128,6 +128,7 @@ func watchEnvChild(ctx context.Context, cfg Config, k *keeper, p *child.Process,
 	sigCh chan os.Signal, interactive bool, bo **backoff) (restart bool, exit Exit, err error) {
 	log := cfg.Logger
 	var at time.Time
+	var lastKind string // cause of the failing renewal, logged once
 	if s.creds.CanExpire {
 		at = renewAt(s.fetched, s.creds.Expires, cfg.RefreshBefore)
 	}
@@ -157,13 +158,20 @@ func watchEnvChild(ctx context.Context, cfg Config, k *keeper, p *child.Process,
 					*bo = backoffFor(s.lifetime())
 				}
 				d := (*bo).next()
-				log.Warn("credential refresh failed; the command keeps its current credentials", "error", err,
-					"valid_for", time.Until(s.creds.Expires).Round(time.Second).String(), "retry_in", d.Round(time.Millisecond).String())
+				if kind := errKind(err); kind != lastKind {
+					lastKind = kind
+					log.Warn("credential refresh failed; the command keeps its current credentials and awsrun retries", "error", err,
+						"valid_for", time.Until(s.creds.Expires).Round(time.Second).String(), "retry_in", d.Round(time.Millisecond).String())
+				}
 				at = wallNow().Add(d)
 				continue
 			}
 			if *bo != nil {
 				(*bo).reset()
+			}
+			if lastKind != "" {
+				log.Info("credential refresh recovered")
+				lastKind = ""
 			}
 			if next.creds.AccessKeyID == s.creds.AccessKeyID && next.creds.SessionToken == s.creds.SessionToken {
 				log.Debug("credentials unchanged; no restart", "key", creds.Redact(next.creds.AccessKeyID))

@@ -64,7 +64,7 @@ func (k *keeper) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if s := k.cur.Load(); k.usable(s, k.now()) {
 		return s.creds, nil
 	}
-	s, err := k.fetch(ctx, "demand", false)
+	s, err := k.fetch(ctx, false)
 	if err != nil {
 		return aws.Credentials{}, err
 	}
@@ -76,15 +76,18 @@ func (k *keeper) Retrieve(ctx context.Context) (aws.Credentials, error) {
 
 // refresh renews from upstream now (the refresh loop's scheduled renewal).
 func (k *keeper) refresh(ctx context.Context) (*snapshot, error) {
-	return k.fetch(ctx, "refresh", true)
+	return k.fetch(ctx, true)
 }
 
 // fetch makes (or joins) one upstream call; the call is detached from any single request's
 // context so a client that gives up does not cancel the fetch for everybody else. Without
 // force it first re-checks the current credentials, because a request that saw them unusable
 // may arrive just after another request's fetch replaced them.
-func (k *keeper) fetch(ctx context.Context, key string, force bool) (*snapshot, error) {
-	ch := k.group.DoChan(key, func() (any, error) {
+//
+// Scheduled renewals and on-demand fetches share one flight, so a slow renewal is joined by
+// the requests that arrive meanwhile instead of being followed by a second upstream call.
+func (k *keeper) fetch(ctx context.Context, force bool) (*snapshot, error) {
+	ch := k.group.DoChan("upstream", func() (any, error) {
 		if s := k.cur.Load(); !force && k.usable(s, k.now()) {
 			return s, nil
 		}

@@ -289,7 +289,7 @@ func refreshLoop(ctx context.Context, k *keeper, refreshBefore time.Duration, lo
 		case err != nil && ctx.Err() != nil:
 			return nil
 		case err != nil:
-			if failing == nil || failing.Error() != err.Error() {
+			if failing == nil || errKind(failing) != errKind(err) {
 				left := time.Until(s.creds.Expires).Round(time.Second)
 				log.Warn("credential refresh failed; serving the current credentials and retrying", "error", err, "valid_for", left.String())
 			}

@@ -3,6 +3,7 @@ package fakeaws
 import (
 	"context"
 	"errors"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -62,6 +63,8 @@ type Server struct {
 	httpSrv *http.Server
 	url     string
 	served  chan struct{}
+
+	faults faultState // SetFault, SetClockSkew, doors: see faults.go
 }
 
 // New returns an unstarted Server, so tests can register users and tokens
@@ -113,7 +116,7 @@ func (s *Server) Start() error {
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:          s.errorLog(),
 	}
 	done := make(chan struct{})
 	s.httpSrv, s.served, s.url = srv, done, "http://"+ln.Addr().String()
@@ -125,6 +128,10 @@ func (s *Server) Start() error {
 	}()
 	s.log.Info("fakeaws listening", "url", s.url)
 	return nil
+}
+
+func (s *Server) errorLog() *log.Logger {
+	return slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
 }
 
 // URL is the base URL to put in AWS_ENDPOINT_URL_STS, _SSO and _SSO_OIDC,
@@ -139,6 +146,7 @@ func (s *Server) URL() string {
 // is still being handled when a test's cleanup runs. It is safe to call more
 // than once and before Start.
 func (s *Server) Close() error {
+	s.stopFaults()
 	s.mu.Lock()
 	srv, done := s.httpSrv, s.served
 	s.mu.Unlock()
@@ -176,7 +184,10 @@ func (s *Server) SetTokenLifetime(d time.Duration) {
 // if they shared a host: "/" is STS, "/federation/credentials" the SSO portal
 // and "/token" OIDC.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	now := s.now()
+	now, answered := s.applyFaults(w, r)
+	if answered {
+		return
+	}
 	x := &exchange{s: s, w: w, requestID: newRequestID(), rec: Request{Time: now}}
 	// AWS's Date header is its clock; SDKs use it for clock-skew correction,
 	// so it must follow Options.Now rather than the host clock.
