@@ -44,7 +44,7 @@ var helpers = map[string]func(args []string) int{
 // blockUntilKilled waits for a signal to end the helper; the bound only
 // keeps a forgotten helper from outliving the test run.
 func blockUntilKilled() int {
-	time.Sleep(time.Minute)
+	<-time.After(time.Minute)
 	return 99
 }
 
