@@ -25,6 +25,16 @@ func Dir(getenv func(string) string) string {
 	return filepath.Join(tmp, "awsrun-"+strconv.Itoa(os.Geteuid()))
 }
 
+// Private returns this user's registry directory, created if needed and checked like the
+// registry checks it, so other per-user files (awsrun's login lock) share its guarantees.
+func Private(getenv func(string) string) (string, error) {
+	dir := Dir(getenv)
+	if err := ensureDir(dir); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
 // ensureDir creates dir 0700, or accepts an existing one only if it is a real directory (not a
 // symlink) owned by this user and closed to everybody else: anyone who could write here could
 // plant a socket that export would trust, or read the credentials served on ours.

@@ -4,7 +4,6 @@ package wrapper
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -16,5 +15,3 @@ func lockUser(context.Context, string, time.Duration) (*userLock, bool, error) {
 }
 
 func (l *userLock) release() {}
-
-func userRuntimeDir() (string, error) { return "", errors.New("no runtime dir on this platform") }

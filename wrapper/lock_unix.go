@@ -13,24 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// userRuntimeDir is the per-user private directory awsrun shares between its processes:
-// $XDG_RUNTIME_DIR/awsrun, else $TMPDIR/awsrun-UID. It must be ours and 0700, because another
-// user able to write there could hold our locks.
-func userRuntimeDir() (string, error) {
-	dir := state.Dir(os.Getenv) // the registry's directory: one private place per user
-	if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
-		return "", fmt.Errorf("create runtime dir: %w", err)
-	}
-	var st unix.Stat_t
-	if err := unix.Lstat(dir, &st); err != nil {
-		return "", fmt.Errorf("check runtime dir: %w", err)
-	}
-	if st.Mode&unix.S_IFMT != unix.S_IFDIR || int(st.Uid) != os.Geteuid() || st.Mode&0o077 != 0 {
-		return "", fmt.Errorf("runtime dir %s is not a private directory of this user", dir)
-	}
-	return dir, nil
-}
-
 // userLock is an advisory per-user lock (flock), released by the kernel if awsrun dies.
 type userLock struct{ f *os.File }
 
@@ -41,7 +23,7 @@ func lockUser(ctx context.Context, name string, limit time.Duration) (l *userLoc
 	// The registry removes the directory when its last entry goes; retry if that happens
 	// between our Mkdir and OpenFile.
 	for attempt := 0; ; attempt++ {
-		dir, err := userRuntimeDir()
+		dir, err := state.Private(os.Getenv) // the registry's directory: one private place per user
 		if err != nil {
 			return nil, false, err
 		}
