@@ -4,6 +4,9 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 COMMIT   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN      := bin/awsrun
+# urfave_cli_no_docs drops urfave/cli's markdown/man generators (and blackfriday's package init
+# from every start); awsrun writes its man page itself. bench/cmd/awsrunbench builds with the same.
+BUILDTAGS ?= urfave_cli_no_docs
 PREFIX   ?= /usr/local
 
 .PHONY: all build install test test-race test-short deps bench fuzz lint demo clean man completion cross release-check
@@ -12,7 +15,7 @@ all: build
 
 build:
 	@echo "==> build $(BIN) $(VERSION)"
-	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/awsrun
+	$(GO) build -trimpath -tags "$(BUILDTAGS)" -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/awsrun
 
 install: build
 	@echo "==> install $(PREFIX)/bin/awsrun"
@@ -24,15 +27,18 @@ deps:
 	@command -v aws >/dev/null || { echo "the AWS CLI is missing: apt-get install -y awscli" >&2; exit 1; }
 	@cd e2e/js && if [ ! -d node_modules/@aws-sdk/client-sts ]; then npm ci --no-audit --no-fund --loglevel=error; fi
 
-# test runs everything with the race detector, end-to-end tests with real AWS clients included.
+# test runs everything with the race detector, end-to-end tests with real AWS clients included,
+# then fuzzes each fuzz target for TEST_FUZZTIME (bounded; the seed corpora already ran above).
+TEST_FUZZTIME ?= 8s
 test: deps
 	@echo "==> test (race)"
-	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) test -race -count=1 -timeout 15m -tags "$(BUILDTAGS)" ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
 test-race: test
 
 test-short:
-	$(GO) test -race -count=1 -short ./...
+	$(GO) test -race -count=1 -short -tags "$(BUILDTAGS)" ./...
 
 bench: deps
 	@echo "==> bench: awsrun against floor programs, side by side (bench/cmd/awsrunbench; flags via BENCHFLAGS, e.g. BENCHFLAGS=-rotations=1000)"
@@ -102,7 +108,7 @@ CROSS_TARGETS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
 cross:
 	@for t in $(CROSS_TARGETS); do \
 		echo "==> cross build $$t"; \
-		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./... || exit 1; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -tags "$(BUILDTAGS)" ./... || exit 1; \
 	done
 	@echo "==> cross vet linux/arm64 darwin/arm64"
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) vet ./...
@@ -117,6 +123,7 @@ release-check:
 		want = set("$(CROSS_TARGETS)".split()); \
 		t == want or sys.exit("builds: targets %s, want %s" % (sorted(t), sorted(want))); \
 		"-X main.version={{.Version}}" in b["ldflags"][0] or sys.exit("builds: ldflags lack main.version"); \
+		b.get("tags") == "$(BUILDTAGS)".split() or sys.exit("builds: tags %s, want $(BUILDTAGS)" % b.get("tags")); \
 		c["archives"][0]["formats"] == ["tar.gz"] or sys.exit("archives: want tar.gz"); \
 		c["checksum"]["name_template"] or sys.exit("checksum missing"); \
 		print(".goreleaser.yaml: ok,", len(t), "targets")'

@@ -1,9 +1,11 @@
 package creds
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
@@ -23,7 +25,7 @@ func (e *LoginRequiredError) Error() string {
 	if errors.Is(e.Err, fs.ErrNotExist) {
 		return fmt.Sprintf("not logged in to AWS SSO for profile %q (no cached SSO token)", e.Profile)
 	}
-	return fmt.Sprintf("the AWS SSO session for profile %q has ended (the cached token expired and could not be refreshed)", e.Profile)
+	return fmt.Sprintf("the SSO session for profile %q has ended (its cached token expired and could not be refreshed)", e.Profile)
 }
 
 func (e *LoginRequiredError) Unwrap() error { return e.Err }
@@ -36,11 +38,23 @@ func (e *LoginRequiredError) Hint() string {
 	return "aws sso login --profile " + e.Profile
 }
 
-// MFARequiredError means the profile needs an MFA code and there is no terminal to ask on.
-type MFARequiredError struct{ Profile string }
+// MFARequiredError means the profile needs an MFA code and there is no terminal to ask on:
+// none at all, or (Busy) the one the running command owns.
+type MFARequiredError struct {
+	Profile string
+	Busy    bool
+}
 
 func (e *MFARequiredError) Error() string {
-	return fmt.Sprintf("profile %q needs an MFA code (mfa_serial) and no terminal is available to ask for it", e.Profile)
+	if e.Busy {
+		return fmt.Sprintf("profile %q needs a new MFA code to renew its role session, but the terminal belongs to the running command", e.Profile)
+	}
+	return fmt.Sprintf("profile %q needs an MFA code (mfa_serial) and there is no terminal to ask for it on", e.Profile)
+}
+
+// Hint is what fixes it: a terminal to type the code on, or a command that prints it.
+func (e *MFARequiredError) Hint() string {
+	return fmt.Sprintf("run awsrun from a terminal to type the code, or set mfa_process in [profile %s] to a command that prints it", e.Profile)
 }
 
 // IncompleteProfileError means the profile exists but says nothing about credentials.
@@ -48,6 +62,43 @@ type IncompleteProfileError struct{ Profile string }
 
 func (e *IncompleteProfileError) Error() string {
 	return fmt.Sprintf("profile %q has no credential settings (sso_session, role_arn, credential_process or access keys)", e.Profile)
+}
+
+// Nearest is the existing profile a mistyped name most likely meant, "" when none is close:
+// the same name in another case, or one at most two edits away.
+func (e *ProfileNotFoundError) Nearest() string {
+	best, bestDist := "", 3
+	name := strings.ToLower(e.Name)
+	for _, a := range e.Available {
+		if strings.EqualFold(a, e.Name) {
+			return a
+		}
+		if d := editDistance(strings.ToLower(a), name); d < bestDist && d < len(name) {
+			best, bestDist = a, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, by bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // AccessError means AWS answered and refused: wrong keys, no permission, expired or revoked token.
@@ -58,10 +109,65 @@ type AccessError struct {
 }
 
 func (e *AccessError) Error() string {
-	return fmt.Sprintf("resolve credentials for profile %q: %v", e.Profile, e.Err)
+	return fmt.Sprintf("AWS refused the credentials of profile %q: %s", e.Profile, Describe(e.Err))
 }
 
 func (e *AccessError) Unwrap() error { return e.Err }
+
+// ResolveError is any other failure to get credentials: AWS unreachable, credential_process
+// failing, a setting the SDK rejects.
+type ResolveError struct {
+	Profile string
+	Err     error
+}
+
+func (e *ResolveError) Error() string {
+	return fmt.Sprintf("resolve credentials for profile %q: %s", e.Profile, Describe(e.Err))
+}
+
+func (e *ResolveError) Unwrap() error { return e.Err }
+
+// sdkNoise are the SDK's wrapping phrases that say nothing the user can act on.
+var sdkNoise = []string{
+	"failed to refresh cached credentials, ",
+	"process provider error: ",
+	"get identity: ",
+	"get credentials: ",
+	"failed to retrieve credentials, ",
+}
+
+// Describe shortens an SDK error to what a user acts on: the AWS error code and message with
+// the service call that got it, or "cannot reach ..." for network failures, without request
+// ids, status codes or the SDK's nested wrapping.
+func Describe(err error) string {
+	var api smithy.APIError
+	var op *smithy.OperationError
+	call := ""
+	if errors.As(err, &op) {
+		call = op.Service() + " " + op.Operation() + ": "
+	}
+	var dns *net.DNSError
+	var netOp *net.OpError
+	switch {
+	case errors.As(err, &api):
+		msg := api.ErrorCode()
+		if m := api.ErrorMessage(); m != "" {
+			msg += ": " + m
+		}
+		return call + msg
+	case errors.As(err, &dns):
+		return fmt.Sprintf("%scannot reach AWS: %s: %s", call, dns.Name, dns.Err)
+	case errors.As(err, &netOp):
+		return fmt.Sprintf("%scannot reach AWS: %v", call, netOp)
+	case errors.Is(err, context.DeadlineExceeded):
+		return call + "AWS did not answer in time"
+	}
+	msg := err.Error()
+	for _, n := range sdkNoise {
+		msg = strings.ReplaceAll(msg, n, "")
+	}
+	return msg
+}
 
 // classify turns SDK errors into the few kinds the user acts on differently.
 func (s *Source) classify(err error) error {
@@ -70,11 +176,16 @@ func (s *Source) classify(err error) error {
 	var grant *oidctypes.InvalidGrantException
 	var client *oidctypes.InvalidClientException
 	var expired *oidctypes.ExpiredTokenException
+	var mfa *MFARequiredError
 	if errors.As(err, &invalid) || errors.As(err, &unauthorized) || errors.As(err, &grant) ||
 		errors.As(err, &client) || errors.As(err, &expired) ||
 		strings.Contains(err.Error(), "cached SSO token is expired") ||
 		strings.Contains(err.Error(), "failed to read cached SSO token file") {
 		return &LoginRequiredError{Profile: s.opts.Profile, Err: err}
+	}
+	if errors.As(err, &mfa) {
+		// The prompt does not know the profile; the SDK's wrapping around it says nothing more.
+		return &MFARequiredError{Profile: s.opts.Profile, Busy: mfa.Busy}
 	}
 	var api smithy.APIError
 	if errors.As(err, &api) {
@@ -84,5 +195,5 @@ func (s *Source) classify(err error) error {
 			return &AccessError{Profile: s.opts.Profile, Code: api.ErrorCode(), Err: err}
 		}
 	}
-	return fmt.Errorf("resolve credentials for profile %q: %w", s.opts.Profile, err)
+	return &ResolveError{Profile: s.opts.Profile, Err: err}
 }

@@ -1,9 +1,11 @@
 package creds
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // DefaultDuration is the session length awsrun asks for: stscreds would otherwise ask for 15
@@ -34,6 +37,13 @@ type Options struct {
 	NoSession bool
 	// MFAToken asks the user for a code when a profile has mfa_serial; nil makes such profiles fail.
 	MFAToken func() (string, error)
+	// CABundle is AWS_CA_BUNDLE when the caller took it out of the process environment so the
+	// SDK does not parse it at load; it is read on the first request instead.
+	CABundle string
+	// OnServerTime, when set, is told AWS's clock after every response from AWS (the SDK's own
+	// SSO, OIDC and STS calls included): the response's Date header, and the local clock just
+	// before the request went out and just after the answer came. It may be called concurrently.
+	OnServerTime func(server, sent, received time.Time)
 }
 
 // Source resolves a profile's credentials with the AWS SDK for Go v2, exactly as the AWS CLI would.
@@ -75,6 +85,9 @@ func Open(ctx context.Context, files *Files, o Options) (*Source, error) {
 	if o.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(o.Region))
 	}
+	if o.OnServerTime != nil {
+		loadOpts = append(loadOpts, config.WithAPIOptions([]func(*middleware.Stack) error{serverTimeOption(o.OnServerTime)}))
+	}
 	if o.Profile != "" {
 		p, err := files.Lookup(o.Profile)
 		if err != nil {
@@ -86,11 +99,30 @@ func Open(ctx context.Context, files *Files, o Options) (*Source, error) {
 		s.profile = p
 		loadOpts = append(loadOpts, config.WithSharedConfigProfile(o.Profile))
 	}
+	if o.CABundle != "" {
+		if s.profile != nil && s.profile.Keys["ca_bundle"] != "" {
+			// The environment wins over the profile's ca_bundle, as in the SDK; only the SDK's
+			// own (eager) option outranks the profile.
+			b, err := os.ReadFile(o.CABundle)
+			if err != nil {
+				return nil, fmt.Errorf("read the CA bundle named by AWS_CA_BUNDLE: %w", err)
+			}
+			loadOpts = append(loadOpts, config.WithCustomCABundle(bytes.NewReader(b)))
+		} else {
+			loadOpts = append(loadOpts, config.WithHTTPClient(&lazyCAClient{path: o.CABundle}))
+		}
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
 	if err != nil {
 		var notExist config.SharedConfigProfileNotExistError
 		if errors.As(err, &notExist) {
-			return nil, &ProfileNotFoundError{Name: o.Profile, Available: files.Profiles(), Files: []string{o.ConfigFile, o.CredentialsFile}}
+			nf := &ProfileNotFoundError{Name: o.Profile, Available: files.Profiles(), Files: []string{o.ConfigFile, o.CredentialsFile}}
+			if notExist.Profile != "" && notExist.Profile != o.Profile {
+				// The profile exists; the one it names as source_profile does not.
+				nf.Name = notExist.Profile
+				return nil, fmt.Errorf("load profile %q: source_profile: %w", o.Profile, nf)
+			}
+			return nil, nf
 		}
 		var noMFA config.AssumeRoleTokenProviderNotSetError
 		if errors.As(err, &noMFA) {

@@ -44,14 +44,14 @@ func (d *doctor) cliCache() {
 	}
 	note := ""
 	if unreadable > 0 {
-		note = fmt.Sprintf("; %d entr(ies) without a readable Expiration left alone", unreadable)
+		note = fmt.Sprintf("; %s without a readable Expiration left alone", entries(unreadable))
 	}
 	if len(expired) == 0 {
-		d.add(name, OK, fmt.Sprintf("%d entr(ies) in %s, none expired%s", total, d.tilde(dir), note), "")
+		d.add(name, OK, fmt.Sprintf("%s in %s, none expired%s", entries(total), d.tilde(dir), note), "")
 		return
 	}
 	if !d.o.Fix {
-		d.add(name, Warn, fmt.Sprintf("%d of %d entr(ies) in %s have expired (the CLI fetches anew, but they confuse debugging)%s", len(expired), total, d.tilde(dir), note),
+		d.add(name, Warn, fmt.Sprintf("%d of %s in %s %s expired (the CLI fetches anew, but they confuse debugging)%s", len(expired), entries(total), d.tilde(dir), hasHave(len(expired)), note),
 			"awsrun doctor --fix (removes only the expired entries)")
 		return
 	}
@@ -65,11 +65,11 @@ func (d *doctor) cliCache() {
 		removed++
 	}
 	if len(failed) > 0 {
-		d.add(name, Warn, fmt.Sprintf("removed %d expired entr(ies) from %s; could not remove %s", removed, d.tilde(dir), strings.Join(failed, ", ")),
+		d.add(name, Warn, fmt.Sprintf("removed %d expired %s from %s; could not remove %s", removed, entriesWord(removed), d.tilde(dir), strings.Join(failed, ", ")),
 			"rm "+filepath.Join(dir, failed[0]))
 		return
 	}
-	d.add(name, OK, fmt.Sprintf("removed %d expired entr(ies) from %s; %d left%s", removed, d.tilde(dir), total-removed, note), "")
+	d.add(name, OK, fmt.Sprintf("removed %d expired %s from %s; %d left%s", removed, entriesWord(removed), d.tilde(dir), total-removed, note), "")
 }
 
 // cacheExpiry reads Credentials.Expiration of one cache entry, as botocore writes it
@@ -97,4 +97,21 @@ func parseLooseTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// entries is "1 entry" or "N entries".
+func entries(n int) string { return fmt.Sprintf("%d %s", n, entriesWord(n)) }
+
+func entriesWord(n int) string {
+	if n == 1 {
+		return "entry"
+	}
+	return "entries"
+}
+
+func hasHave(n int) string {
+	if n == 1 {
+		return "has"
+	}
+	return "have"
 }

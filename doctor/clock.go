@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/awsrun/awsrun/creds"
 )
 
 // SigV4 requests more than 5 minutes off AWS's clock are rejected; awsrun's renewal timing and
@@ -43,8 +44,29 @@ func (p *dateProbe) Do(req *http.Request) (*http.Response, error) {
 			p.client = awshttp.NewBuildableClient()
 		}
 	})
+	return p.observe(p.client, req)
+}
+
+// via is the probe in front of another client: the SDK's own, which carries settings such as
+// the CA bundle of AWS_CA_BUNDLE that the SDK applies only to a client it built itself.
+func (p *dateProbe) via(c aws.HTTPClient) aws.HTTPClient {
+	if p.next != nil || c == nil {
+		return p // tests' own transport, or no client of the SDK's to keep
+	}
+	return probeVia{p, c}
+}
+
+type probeVia struct {
+	p *dateProbe
+	c aws.HTTPClient
+}
+
+func (v probeVia) Do(req *http.Request) (*http.Response, error) { return v.p.observe(v.c, req) }
+
+// observe sends req through c and notes AWS's Date from the first answer.
+func (p *dateProbe) observe(c aws.HTTPClient, req *http.Request) (*http.Response, error) {
 	start := p.now()
-	resp, err := p.client.Do(req)
+	resp, err := c.Do(req)
 	end := p.now()
 	if err == nil {
 		if date, perr := http.ParseTime(resp.Header.Get("Date")); perr == nil {
@@ -80,7 +102,7 @@ func (d *doctor) clock(ctx context.Context) {
 	if !ok {
 		msg := "could not reach STS to compare clocks"
 		if probeErr != nil {
-			msg += ": " + probeErr.Error()
+			msg += ": " + creds.Describe(probeErr)
 		}
 		d.add(name, Warn, msg, "check network access to AWS (proxy, VPN, AWS_ENDPOINT_URL_STS)")
 		return

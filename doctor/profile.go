@@ -68,8 +68,8 @@ func (d *doctor) profile() {
 		}
 		var nf *creds.ProfileNotFoundError
 		fix := "aws configure sso --profile " + d.o.Profile + "   (or, for access keys: aws configure --profile " + d.o.Profile + ")"
-		if errors.As(err, &nf) && len(nf.Available) > 0 {
-			fix = "awsrun doctor --profile " + nf.Available[0]
+		if errors.As(err, &nf) && nf.Nearest() != "" {
+			fix = "awsrun doctor --profile " + nf.Nearest()
 		}
 		d.add(name, Fail, fmt.Sprintf("%s (profile from %s)", err.Error(), from), fix)
 		return
@@ -77,7 +77,7 @@ func (d *doctor) profile() {
 	kind := p.Kind()
 	if kind == "none" {
 		d.add(name, Fail, fmt.Sprintf("profile %q (from %s) has no credential settings (sso_session, role_arn, credential_process or access keys) [%s]", p.Name, from, d.where(p.Name)),
-			"aws configure sso --profile "+p.Name+"   (or: aws configure list --profile "+p.Name+")")
+			"aws configure sso --profile "+p.Name+"   (or, for access keys: aws configure --profile "+p.Name+")")
 		return
 	}
 	d.prof = p

@@ -35,7 +35,7 @@ func (d *doctor) credentials(ctx context.Context) {
 	start := d.now()
 	c, region, err := d.o.Resolve(ctx)
 	if err != nil {
-		d.add(name, Fail, "resolving fails: "+err.Error(), d.fixFor(err))
+		d.add(name, Fail, err.Error(), d.fixFor(err))
 		return
 	}
 	d.haveCreds, d.creds, d.resolvedAt, d.resolvedRegion = true, c, start, region
@@ -70,13 +70,13 @@ func (d *doctor) fixFor(err error) string {
 	case errors.As(err, &login):
 		return login.Hint()
 	case errors.As(err, &mfa):
-		return "run awsrun doctor in a terminal so it can ask for the MFA code"
+		return "run awsrun doctor in a terminal to type the MFA code, or set mfa_process in [profile " + mfa.Profile + "] to a command that prints it"
 	case errors.As(err, &parse):
 		return fmt.Sprintf("fix %s at line %d", d.tilde(parse.Path), parse.Line)
 	case errors.As(err, &notFound):
 		return "aws configure sso --profile " + notFound.Name
 	case errors.As(err, &incomplete):
-		return "aws configure list --profile " + incomplete.Profile
+		return "aws configure sso --profile " + incomplete.Profile + "   (or, for access keys: aws configure --profile " + incomplete.Profile + ")"
 	case errors.As(err, &access):
 		return fixForCode(access.Code, profile)
 	case strings.Contains(err.Error(), "DurationSeconds"):
@@ -113,7 +113,7 @@ func (d *doctor) identity(ctx context.Context) {
 	defer cancel()
 	client, err := d.stsClient(ctx, credentials.StaticCredentialsProvider{Value: d.creds})
 	if err != nil {
-		d.add(name, Fail, "set up the STS client: "+err.Error(), "aws sts get-caller-identity --profile "+d.o.Profile)
+		d.add(name, Fail, "set up the STS client: "+creds.Describe(err), "aws sts get-caller-identity --profile "+d.o.Profile)
 		return
 	}
 	out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
@@ -123,7 +123,7 @@ func (d *doctor) identity(ctx context.Context) {
 			d.add(name, Fail, fmt.Sprintf("sts get-caller-identity: %s: %s", api.ErrorCode(), api.ErrorMessage()), fixForCode(api.ErrorCode(), d.o.Profile))
 			return
 		}
-		d.add(name, Fail, "sts get-caller-identity: "+err.Error(), "check network access to AWS (proxy, VPN, AWS_ENDPOINT_URL_STS)")
+		d.add(name, Fail, "sts get-caller-identity: "+creds.Describe(err), "check network access to AWS (proxy, VPN, AWS_ENDPOINT_URL_STS)")
 		return
 	}
 	d.add(name, OK, fmt.Sprintf("sts get-caller-identity: account %s, %s", aws.ToString(out.Account), aws.ToString(out.Arn)), "")
@@ -141,7 +141,6 @@ func (d *doctor) stsClient(ctx context.Context, cp aws.CredentialsProvider) (*st
 		config.WithSharedCredentialsFiles([]string{d.credsPath}),
 		config.WithRegion(region),
 		config.WithCredentialsProvider(cp),
-		config.WithHTTPClient(d.probe),
 	}
 	if d.prof != nil {
 		opts = append(opts, config.WithSharedConfigProfile(d.prof.Name))
@@ -150,5 +149,7 @@ func (d *doctor) stsClient(ctx context.Context, cp aws.CredentialsProvider) (*st
 	if err != nil {
 		return nil, err
 	}
+	// Wrapped after loading: the SDK applies AWS_CA_BUNDLE only to an HTTP client it built.
+	cfg.HTTPClient = d.probe.via(cfg.HTTPClient)
 	return sts.NewFromConfig(cfg), nil
 }

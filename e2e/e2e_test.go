@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,11 +21,36 @@ import (
 
 var awsrunBin string
 
+// binDir holds the binaries built for this run.
+var binDir string
+
+// hooksBin is awsrun built with -tags awsrun_testhooks (AWSRUN_TEST_PANIC), built on first use
+// because few tests need it.
+var hooksBin = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(binDir, "awsrun-testhooks")
+	build := exec.Command("go", "build", "-tags", "awsrun_testhooks", "-o", bin, "../cmd/awsrun")
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build awsrun with test hooks: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// awsrunTestHooksBin returns the awsrun binary with test hooks, failing t if it cannot be built.
+func awsrunTestHooksBin(t *testing.T) string {
+	t.Helper()
+	bin, err := hooksBin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "awsrun-e2e-bin-")
 	if err != nil {
 		panic(err)
 	}
+	binDir = dir
 	awsrunBin = filepath.Join(dir, "awsrun")
 	build := exec.Command("go", "build", "-o", awsrunBin, "../cmd/awsrun")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr

@@ -52,6 +52,25 @@ func TestNothingLeftBehind(t *testing.T) {
 		syscall.Kill(kids[0], syscall.SIGKILL)
 		return -1, syscall.SIGKILL
 	}
+	// awsrun panics while the child runs (a test hook, built with -tags awsrun_testhooks): the
+	// next credential refresh after the test creates the arm file panics in awsrun.
+	const panicEnding = "awsrun-panic-recovered"
+	panicAwsrun := func(t *testing.T, p *proc) (int, syscall.Signal) {
+		kids := descendants(p.cmd.Process.Pid)
+		if len(kids) == 0 || !alive(kids[0]) {
+			t.Fatal("no running child before the panic")
+		}
+		var arm string
+		for _, kv := range p.cmd.Env {
+			if v, ok := strings.CutPrefix(kv, "AWSRUN_TEST_PANIC_ARM="); ok {
+				arm = v
+			}
+		}
+		if err := os.WriteFile(arm, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return 70, 0 // EX_SOFTWARE
+	}
 	plain := func(client []string) []string { return client }
 	exit3 := func(client []string) []string {
 		return []string{"sh", "-c", `"$@"; exit 3`, "sh", client[0], client[1]}
@@ -68,21 +87,30 @@ func TestNothingLeftBehind(t *testing.T) {
 		{"child-sigkilled", "sso", "endpoint", "js", killChild, plain},
 		{"env-mode-child-exits", "role", "env", "boto3", closeStdin, plain},
 		{"env-mode-sigterm", "sso", "env", "js", signal(syscall.SIGTERM), plain},
+		{panicEnding, "sso", "endpoint", "js", panicAwsrun, plain},
+		{panicEnding + "-env-mode", "sso", "env", "js", panicAwsrun, plain},
 	}
 	var wg sync.WaitGroup
 	for _, e := range endings {
 		wg.Go(func() {
 			t.Run(e.name, func(t *testing.T) {
-				w := newWorld(t, time.Hour)
+				bin, lifetime := awsrunBin, time.Hour
 				xdg := t.TempDir()
+				extraEnv := []string{"XDG_RUNTIME_DIR=" + xdg}
+				if strings.HasPrefix(e.name, panicEnding) {
+					// Renewals every few seconds; the first one after arming panics.
+					bin, lifetime = awsrunTestHooksBin(t), 4*time.Second
+					extraEnv = append(extraEnv, "AWSRUN_TEST_PANIC=refresh", "AWSRUN_TEST_PANIC_ARM="+filepath.Join(t.TempDir(), "arm"))
+				}
+				w := newWorld(t, lifetime)
 				logDir := t.TempDir()
 				logPath := filepath.Join(logDir, "awsrun.log")
 				before := snapshot(t, w.home, xdg)
 				userFiles := fingerprint(t, filepath.Join(w.home, ".aws", "config"), filepath.Join(w.home, ".aws", "credentials"))
 
-				argv := append([]string{awsrunBin, "-p", e.profile, "--inject", e.inject, "--log-level", "debug",
+				argv := append([]string{bin, "-p", e.profile, "--inject", e.inject, "--log-level", "debug",
 					"--log-file", logPath, "--"}, e.argv(onDemand(t)[e.client])...)
-				p := w.startProc(argv, "XDG_RUNTIME_DIR="+xdg)
+				p := w.startProc(argv, extraEnv...)
 				if l := p.line("ready", 30*time.Second); l != "ready" {
 					t.Fatalf("child said %q", l)
 				}
@@ -90,6 +118,7 @@ func TestNothingLeftBehind(t *testing.T) {
 					t.Fatalf("child call: %s", got)
 				}
 				port := endpointPort(t, p)
+				kids := descendants(p.cmd.Process.Pid)
 				if e.inject == "endpoint" && snapshotDiff(before, snapshot(t, w.home, xdg)) == "" {
 					t.Fatal("awsrun's private files are not where this test looks for leftovers")
 				}
@@ -105,6 +134,11 @@ func TestNothingLeftBehind(t *testing.T) {
 					t.Errorf("awsrun ended %v, want exit %d", st, code)
 				}
 
+				for _, pid := range kids {
+					if alive(pid) {
+						t.Errorf("process %d (awsrun's child or its descendant) still runs after awsrun exited", pid)
+					}
+				}
 				after := snapshot(t, w.home, xdg)
 				// The per-user registry directory (state.Dir) is shared by every awsrun of the
 				// user and may stay; what awsrun put in it may not.
@@ -133,6 +167,17 @@ func TestNothingLeftBehind(t *testing.T) {
 				}
 				if len(logText) == 0 {
 					t.Error("empty log: nothing was scanned")
+				}
+				if strings.HasPrefix(e.name, panicEnding) {
+					for _, want := range []string{`msg="awsrun: internal error: test panic at refresh`, "stack="} {
+						if !strings.Contains(string(logText), want) {
+							t.Errorf("log lacks %q:\n%s", want, logText)
+						}
+					}
+					if stderr := p.stderr.String(); !strings.Contains(stderr, "awsrun: error: internal error: test panic at refresh") ||
+						!strings.Contains(stderr, "awsrun: try: this is a bug in awsrun") {
+						t.Errorf("stderr lacks the error and what to do:\n%s", stderr)
+					}
 				}
 			})
 		})

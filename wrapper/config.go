@@ -36,6 +36,9 @@ type Config struct {
 	Duration time.Duration
 	// NoSession serves long-term keys as they are instead of GetSessionToken credentials.
 	NoSession bool
+	// CABundle is AWS_CA_BUNDLE when the caller took it out of the process environment, so the
+	// SDK reads it on its first request rather than parsing it before the child starts.
+	CABundle string
 	// KillTimeout is how long a stopping child gets after StopSignal before SIGKILL (--stop-timeout).
 	KillTimeout time.Duration
 	// StopSignal is what a restart (env mode) sends the child first; default SIGTERM.

@@ -2,6 +2,7 @@ package wrapper
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/awsrun/awsrun/child"
 	"github.com/awsrun/awsrun/creds"
+	"github.com/awsrun/awsrun/wallclock"
 )
 
 // buildEnvModeEnv gives the child the credentials themselves, for programs that read the
@@ -47,16 +49,29 @@ func buildEnvModeEnv(base []string, c aws.Credentials, region, profile string) [
 // by itself ends awsrun with its status.
 func runEnvMode(ctx context.Context, cfg Config, k *keeper, region string, pub *statePublisher, background func(context.Context) error) (Exit, error) {
 	log := cfg.Logger
-	bgCtx, stopBackground := context.WithCancel(ctx)
+	// The background work fails only when awsrun cannot go on (a recovered panic): that ends
+	// the run like a cancelled context (the child is stopped) and is returned as the error.
+	runCtx, failRun := context.WithCancelCause(ctx)
+	defer failRun(nil)
+	bgCtx, stopBackground := context.WithCancel(runCtx)
 	bgDone := make(chan struct{})
 	go func() {
 		defer close(bgDone)
-		_ = background(bgCtx)
+		if err := background(bgCtx); err != nil {
+			failRun(err)
+		}
 	}()
 	defer func() {
 		stopBackground()
 		<-bgDone
 	}()
+	ctx, outer := runCtx, ctx
+	failed := func(exit Exit, err error) (Exit, error) {
+		if cause := context.Cause(runCtx); err == nil && outer.Err() == nil && cause != nil && !errors.Is(cause, context.Canceled) {
+			return Exit{}, cause
+		}
+		return exit, err
+	}
 	interactive := isForegroundTTY(cfg.Stdin)
 	sigCh := make(chan os.Signal, 8)
 	signal.Notify(sigCh, forwardedSignals...)
@@ -97,14 +112,14 @@ func runEnvMode(ctx context.Context, cfg Config, k *keeper, region string, pub *
 
 		restart, exit, err := watchEnvChild(ctx, cfg, k, p, s, sigCh, interactive, &bo)
 		if !restart {
-			return exit, err
+			return failed(exit, err)
 		}
 		next := k.current()
 		if cfg.RestartSplay > 0 {
 			delay := rand.N(cfg.RestartSplay + 1)
 			log.Debug("waiting before restart", "splay", delay.String())
 			if !waitOrExit(ctx, p, delay) {
-				return exitOf(p.Status()), nil
+				return failed(exitOf(p.Status()), nil)
 			}
 		}
 		log.Info("restarting the command with new credentials",
@@ -149,8 +164,9 @@ func watchEnvChild(ctx context.Context, cfg Config, k *keeper, p *child.Process,
 			stopTimer(timer)
 			return false, exitOf(p.Stop()), nil
 		case <-timerC(timer):
+			stopTimer(timer)
 			if wallNow().Before(at) {
-				continue // woke early to re-read the wall clock (sleep-proof wait)
+				continue // woke early (a clock change, or the once-a-minute re-read off Linux)
 			}
 			next, err := k.refresh(ctx)
 			if err != nil {
@@ -184,27 +200,23 @@ func watchEnvChild(ctx context.Context, cfg Config, k *keeper, p *child.Process,
 	}
 }
 
-// wakeAt returns a timer for at, capped so the wall clock is re-read at least once a minute
-// (monotonic timers stop while a laptop sleeps); nil when there is nothing to wait for.
-func wakeAt(at time.Time) *time.Timer {
+// wakeAt returns a timer for the wall-clock time at (it also fires after a laptop's sleep);
+// nil when there is nothing to wait for.
+func wakeAt(at time.Time) *wallclock.Timer {
 	if at.IsZero() {
 		return nil
 	}
-	return time.NewTimer(min(max(at.Sub(wallNow()), 0), time.Minute))
+	return wallclock.Until(at)
 }
 
-func timerC(t *time.Timer) <-chan time.Time {
+func timerC(t *wallclock.Timer) <-chan struct{} {
 	if t == nil {
 		return nil
 	}
 	return t.C
 }
 
-func stopTimer(t *time.Timer) {
-	if t != nil {
-		t.Stop()
-	}
-}
+func stopTimer(t *wallclock.Timer) { t.Stop() }
 
 // waitOrExit waits d unless the child exits first; it reports whether the child is still running.
 func waitOrExit(ctx context.Context, p *child.Process, d time.Duration) bool {

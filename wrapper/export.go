@@ -95,7 +95,7 @@ func openExportSource(ctx context.Context, cfg Config, env environ) (*creds.Sour
 	if isForegroundTTY(cfg.Stdin) {
 		mfa = mfaPrompter(new(atomic.Bool))
 	}
-	return openSource(ctx, cfg, env, mfa)
+	return openSource(ctx, cfg, env, mfa, newSkewCheck(cfg.Logger))
 }
 
 // fromSupervisor borrows the current credentials of a running supervisor that resolves the

@@ -183,7 +183,8 @@ func TestStatePublisherTracksTheKeeper(t *testing.T) {
 	k.onChange = func(old, n *snapshot) { changes++ }
 	cfg := Config{Profile: "dev", Inject: InjectEnv, Command: []string{"claude"}, Env: env, Logger: slog.New(slog.DiscardHandler)}
 	pub := publishState(cfg, k, func() string { return "eu-west-1" }, func() string { return "" })
-	if pub == nil {
+	pub.register()
+	if pub.handle() == nil {
 		t.Fatal("not registered")
 	}
 	reg := state.Open(state.Dir(func(k string) string { return map[string]string{"TMPDIR": dir}[k] }))

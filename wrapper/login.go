@@ -39,7 +39,7 @@ func (s *session) sessionEnded(ctx context.Context, cause error) {
 	}
 	cmd := strings.Join(s.loginArgv(), " ")
 	if s.cfg.Login != LoginAuto {
-		s.log.Warn("the AWS SSO session has ended; credentials cannot be renewed until you log in", "run", cmd)
+		s.log.Warn("the SSO session has ended; credentials cannot be renewed until you log in", "profile", s.cfg.Profile, "run", cmd)
 		s.notify("AWS SSO session ended", "Profile "+s.cfg.Profile+": run "+cmd)
 		return
 	}
@@ -63,7 +63,7 @@ func (s *session) login(ctx context.Context, foreground bool) bool {
 	before := s.currentTokenFingerprint()
 	lock, ok, err := lockUser(ctx, "sso-login", loginTimeout)
 	if err != nil || !ok {
-		s.log.Warn("could not take the login lock; not logging in", "error", err)
+		s.log.Warn("could not take the login lock; log in yourself", "run", strings.Join(s.loginArgv(), " "), "error", err)
 		return false
 	}
 	defer lock.release()
@@ -95,7 +95,7 @@ func (s *session) login(ctx context.Context, foreground bool) bool {
 		if r != nil {
 			r.Close()
 		}
-		s.log.Warn("login command could not start", "error", err)
+		s.log.Warn("login command could not start; check --login-command", "command", strings.Join(argv, " "), "error", err)
 		return false
 	}
 	if r != nil {
@@ -109,14 +109,14 @@ func (s *session) login(ctx context.Context, foreground bool) bool {
 	select {
 	case <-p.Done():
 	case <-t.C:
-		s.log.Warn("login command did not finish in time; stopping it", "timeout", loginTimeout.String())
+		s.log.Warn("login command did not finish in time; stopping it", "command", strings.Join(argv, " "), "timeout", loginTimeout.String())
 		p.Stop()
 	case <-ctx.Done():
 		p.Stop()
 		return false
 	}
 	if code := p.Status().ExitCode(); code != 0 {
-		s.log.Warn("login command failed", "exit", code)
+		s.log.Warn("login command failed; run it yourself", "run", strings.Join(argv, " "), "exit", code)
 		return false
 	}
 	return true

@@ -13,6 +13,7 @@ import (
 	"github.com/awsrun/awsrun/child"
 	"github.com/awsrun/awsrun/creds"
 	"github.com/awsrun/awsrun/endpoint"
+	"github.com/awsrun/awsrun/wallclock"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -57,10 +58,12 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		s.bgCtx = ctx
 		s.mu.Unlock()
 		g, gctx := errgroup.WithContext(ctx)
+		g.Go(guard(log, func() error { pub.register(); return nil }))
 		w := s.startWatch()
-		g.Go(func() error { return s.watchLoop(gctx, w) })
-		g.Go(func() error { return refreshLoop(gctx, k, cfg.RefreshBefore, log) })
-		g.Go(func() error { s.startWarnings(gctx); return nil })
+		g.Go(guard(log, func() error { return s.watchLoop(gctx, w) }))
+		g.Go(guard(log, func() error { return refreshLoop(gctx, k, cfg.RefreshBefore, log) }))
+		g.Go(guard(log, func() error { s.startWarnings(gctx); return nil }))
+		g.Go(func() error { return s.waitInternal(gctx) }) // a panic in a refresh's own goroutine
 		return g.Wait()
 	}
 
@@ -72,8 +75,11 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 			s.mu.Lock()
 			s.bgCtx = ctx
 			s.mu.Unlock()
-			go s.startWarnings(ctx)
-			return s.watchLoop(ctx, s.startWatch())
+			g, gctx := errgroup.WithContext(ctx)
+			g.Go(guard(log, func() error { s.startWarnings(gctx); return nil }))
+			g.Go(guard(log, func() error { pub.register(); return s.watchLoop(gctx, s.startWatch()) }))
+			g.Go(func() error { return s.waitInternal(gctx) }) // a panic in a refresh's own goroutine
+			return g.Wait()
 		})
 	}
 
@@ -95,7 +101,8 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	}
 	region := s.region()
 	if region == "" {
-		log.Warn("no region set for the profile; the child may need AWS_REGION", "profile", cfg.Profile)
+		log.Warn("profile sets no region; the command gets no AWS_REGION", "profile", cfg.Profile,
+			"fix", "awsrun --region REGION, or: aws configure set region REGION --profile "+cfg.Profile)
 	}
 
 	ep, err := endpoint.New(endpoint.Options{
@@ -132,8 +139,9 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 }
 
 // openSource picks the profile the way the AWS CLI does and opens it.
-// mfa asks for an MFA code when the profile needs one; nil makes such a profile fail.
-func openSource(ctx context.Context, cfg Config, env environ, mfa func() (string, error)) (*creds.Source, error) {
+// mfa asks for an MFA code when the profile needs one; nil makes such a profile fail. skew
+// checks AWS's clock on every answer; one check per run, so a reload does not warn again.
+func openSource(ctx context.Context, cfg Config, env environ, mfa func() (string, error), skew *skewCheck) (*creds.Source, error) {
 	getenv := func(k string) string { return env[k] }
 	configPath, credsPath := creds.Paths(getenv)
 	files, err := creds.LoadFiles(configPath, credsPath)
@@ -152,7 +160,9 @@ func openSource(ctx context.Context, cfg Config, env environ, mfa func() (string
 		CredentialsFile: credsPath,
 		Duration:        cfg.Duration,
 		NoSession:       cfg.NoSession,
+		CABundle:        cfg.CABundle,
 		MFAToken:        mfa,
+		OnServerTime:    skew.observe,
 	})
 }
 
@@ -161,7 +171,7 @@ func hintFor(profile string) func(error) string {
 	return func(err error) string {
 		var login *creds.LoginRequiredError
 		if errors.As(err, &login) {
-			return "awsrun: the AWS SSO session has ended; run: " + login.Hint()
+			return fmt.Sprintf("awsrun: the SSO session for profile %q has ended; run: %s", profile, login.Hint())
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			return "awsrun: AWS did not answer in time while refreshing credentials; it keeps retrying"
@@ -183,7 +193,7 @@ func runNested(ctx context.Context, cfg Config, env environ) (Exit, error) {
 
 // supervise starts the child, forwards signals, runs background work until the child ends,
 // and reports how it ended.
-func supervise(ctx context.Context, cfg Config, childEnv []string, background func(context.Context) error) (Exit, error) {
+func supervise(ctx context.Context, cfg Config, childEnv []string, background func(context.Context) error) (exit Exit, err error) {
 	interactive := isForegroundTTY(cfg.Stdin)
 	p, err := child.New(child.Options{
 		Command:     cfg.Command[0],
@@ -199,6 +209,19 @@ func supervise(ctx context.Context, cfg Config, childEnv []string, background fu
 	if err != nil {
 		return Exit{}, err
 	}
+	g, gctx := errgroup.WithContext(ctx)
+	bgCtx, stopBackground := context.WithCancel(gctx)
+	defer func() {
+		// A panic on this goroutine: stop the background work and the child properly (Stop
+		// before Start only marks it done), then return, so Run's deferred cleanup removes the
+		// private files, socket and state entry.
+		if v := recover(); v != nil {
+			exit, err = Exit{}, internalError(cfg.Logger, v)
+			stopBackground()
+			p.Stop()
+			_ = g.Wait()
+		}
+	}()
 
 	sigCh := make(chan os.Signal, 8)
 	signal.Notify(sigCh, forwardedSignals...)
@@ -209,16 +232,15 @@ func supervise(ctx context.Context, cfg Config, childEnv []string, background fu
 		defer cfg.ChildRunning(false)
 	}
 	if err := p.Start(); err != nil {
+		stopBackground()
 		return Exit{}, err
 	}
 	cfg.Logger.Debug("child started", "pid", p.Pid(), "command", cfg.Command[0])
 
-	g, gctx := errgroup.WithContext(ctx)
-	bgCtx, stopBackground := context.WithCancel(gctx)
 	if background != nil {
-		g.Go(func() error { return background(bgCtx) })
+		g.Go(guard(cfg.Logger, func() error { return background(bgCtx) }))
 	}
-	g.Go(func() error {
+	g.Go(guard(cfg.Logger, func() error {
 		defer stopBackground()
 		for {
 			select {
@@ -235,10 +257,19 @@ func supervise(ctx context.Context, cfg Config, childEnv []string, background fu
 				// Our caller gave up (it never does in the CLI): stop the child properly.
 				p.Stop()
 				return nil
+			case <-gctx.Done():
+				// The background work failed (an internal error): stop the child properly.
+				p.Stop()
+				return nil
 			}
 		}
-	})
-	_ = g.Wait()
+	}))
+	if err := g.Wait(); err != nil {
+		// Background work returns an error only when awsrun cannot go on (a recovered panic).
+		// The signal loop stopped the child; if the loop itself panicked, stop it here.
+		p.Stop()
+		return Exit{}, err
+	}
 	st := p.Status()
 	cfg.Logger.Debug("child exited", "code", st.ExitCode())
 	return exitOf(st), nil
@@ -314,17 +345,14 @@ const (
 	wakeChanged
 )
 
-// sleepUntil waits for the wall clock to pass at. Timers run on the monotonic clock, which
-// stops while a laptop sleeps, so it never sleeps more than maxNap at a time and re-reads the
-// wall clock on each wake. It also returns when ctx ends or changed fires.
+// sleepUntil waits for the wall clock to pass at, also across a laptop's sleep (wallclock), and
+// returns early when ctx ends or changed fires.
 func sleepUntil(ctx context.Context, at time.Time, changed <-chan struct{}) wake {
-	const maxNap = time.Minute
 	for {
-		d := at.Sub(wallNow())
-		if d <= 0 {
+		if !at.After(wallNow()) {
 			return wakeDue
 		}
-		t := time.NewTimer(min(d, maxNap))
+		t := wallclock.Until(at)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -333,6 +361,7 @@ func sleepUntil(ctx context.Context, at time.Time, changed <-chan struct{}) wake
 			t.Stop()
 			return wakeChanged
 		case <-t.C:
+			t.Stop()
 		}
 	}
 }

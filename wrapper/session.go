@@ -38,6 +38,9 @@ type session struct {
 	loggingIn atomic.Bool
 	endedFP   string // token fingerprint whose end was already reported, so it is said once
 	bgCtx     context.Context
+
+	skew     *skewCheck          // AWS's Date headers against the local clock, for every source opened
+	internal chan *InternalError // cap 1: a panic recovered outside the errgroups (see guardedUpstream)
 }
 
 // backgroundCtx is the context of the run's background work (set when the child starts).
@@ -50,18 +53,25 @@ func (s *session) backgroundCtx() context.Context {
 	return s.bgCtx
 }
 
-func newSession(ctx context.Context, cfg Config, env environ) (*session, error) {
-	s := &session{cfg: cfg, env: env, log: cfg.Logger, childStarted: new(atomic.Bool), home: env["HOME"]}
+func newSession(ctx context.Context, cfg Config, env environ) (_ *session, err error) {
+	defer func() {
+		// Before the child starts: nothing to stop, nothing written yet; report and exit 70.
+		if v := recover(); v != nil {
+			err = internalError(cfg.Logger, v)
+		}
+	}()
+	s := &session{cfg: cfg, env: env, log: cfg.Logger, childStarted: new(atomic.Bool), home: env["HOME"],
+		skew: newSkewCheck(cfg.Logger), internal: make(chan *InternalError, 1)}
 	if cfg.Notify {
 		s.notifier = &desktop.Notifier{}
 	}
 	s.configPath, s.credsPath = creds.Paths(func(k string) string { return env[k] })
-	src, err := openSource(ctx, cfg, env, mfaPrompter(s.childStarted))
+	src, err := openSource(ctx, cfg, env, mfaPrompter(s.childStarted), s.skew)
 	if err != nil {
 		return nil, err
 	}
 	s.setSource(src)
-	s.k = &keeper{src: src, now: wallNow, budget: 30 * time.Second, changed: make(chan struct{}, 1)}
+	s.k = &keeper{src: s.guardUpstream(src), now: wallNow, budget: 30 * time.Second, changed: make(chan struct{}, 1)}
 	s.k.onFail = func(err error) {
 		if s.childStarted.Load() {
 			s.sessionEnded(s.backgroundCtx(), err)
@@ -131,7 +141,7 @@ func (s *session) renderChildConfig() []byte {
 // reloadProfile re-reads the config and credentials files after an edit. A file that does not
 // parse, or a profile that no longer resolves, keeps the last good state and is reported once.
 func (s *session) reloadProfile(ctx context.Context) {
-	src, err := openSource(ctx, s.cfg, s.env, mfaPrompter(s.childStarted))
+	src, err := openSource(ctx, s.cfg, s.env, mfaPrompter(s.childStarted), s.skew)
 	if err != nil {
 		msg := err.Error()
 		s.mu.Lock()
@@ -152,7 +162,7 @@ func (s *session) reloadProfile(ctx context.Context) {
 	s.lastFileErr = ""
 	s.mu.Unlock()
 	s.setSource(src)
-	s.k.setSource(src)
+	s.k.setSource(s.guardUpstream(src))
 	if s.writeChildCfg != nil {
 		next := s.renderChildConfig()
 		s.mu.Lock()

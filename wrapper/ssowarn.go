@@ -8,18 +8,24 @@ import (
 	"time"
 
 	"github.com/awsrun/awsrun/creds"
+	"github.com/awsrun/awsrun/wallclock"
 )
 
 // clock is the time source of the session-end warnings, replaced in tests.
 type clock interface {
 	Now() time.Time
-	After(d time.Duration) <-chan time.Time
+	// Until fires when the clock reaches at (or earlier, to make the caller look again); stop
+	// releases it.
+	Until(at time.Time) (c <-chan struct{}, stop func())
 }
 
 type wallClock struct{}
 
-func (wallClock) Now() time.Time                         { return wallNow() }
-func (wallClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+func (wallClock) Now() time.Time { return wallNow() }
+func (wallClock) Until(at time.Time) (<-chan struct{}, func()) {
+	t := wallclock.Until(at)
+	return t.C, t.Stop
+}
 
 // warnPlan decides, for a session ending at end, which warning is due now (lead > 0) and when
 // to look again. Leads already passed when awsrun learns of the end collapse into one warning,
@@ -50,7 +56,6 @@ func warnPlan(end, now time.Time, leads []time.Duration, fired map[time.Duration
 // never the child's terminal. end reports the current session end (zero when unknown or not
 // SSO); a change of it (a new login) re-arms every warning.
 func (s *session) warnLoop(ctx context.Context, clk clock, end func() time.Time, recheck <-chan struct{}) {
-	const maxNap = time.Minute // wall-clock re-read, for laptops that sleep
 	fired := map[time.Duration]bool{}
 	var known time.Time
 	for {
@@ -58,7 +63,8 @@ func (s *session) warnLoop(ctx context.Context, clk clock, end func() time.Time,
 		if !e.Equal(known) {
 			known, fired = e, map[time.Duration]bool{}
 		}
-		var wait <-chan time.Time
+		var wait <-chan struct{}
+		stop := func() {}
 		if !e.IsZero() {
 			now := clk.Now()
 			due, next := warnPlan(e, now, s.cfg.WarnBefore, fired)
@@ -66,27 +72,29 @@ func (s *session) warnLoop(ctx context.Context, clk clock, end func() time.Time,
 				s.warnSessionEnd(e.Sub(now), e)
 			}
 			if !next.IsZero() {
-				wait = clk.After(min(next.Sub(now), maxNap))
+				wait, stop = clk.Until(next)
 			} else if now.Before(e) {
-				wait = clk.After(min(e.Sub(now), maxNap))
+				wait, stop = clk.Until(e)
 			}
 		}
 		select {
 		case <-ctx.Done():
+			stop()
 			return
 		case <-recheck:
 		case <-wait:
 		}
+		stop()
 	}
 }
 
 func (s *session) warnSessionEnd(left time.Duration, end time.Time) {
 	cmd := strings.Join(s.loginArgv(), " ")
-	msg := fmt.Sprintf("AWS SSO session for profile %s ends in %s (at %s)", s.cfg.Profile, left.Round(time.Minute), end.Local().Format("15:04"))
+	msg := fmt.Sprintf("SSO session for profile %q ends in %s (at %s)", s.cfg.Profile, left.Round(time.Minute), end.Local().Format("15:04"))
 	if left < time.Minute {
-		msg = fmt.Sprintf("AWS SSO session for profile %s ends in %s", s.cfg.Profile, left.Round(time.Second))
+		msg = fmt.Sprintf("SSO session for profile %q ends in %s", s.cfg.Profile, left.Round(time.Second))
 	}
-	s.log.Warn(msg, "session_end", end.UTC().Format(time.RFC3339), "renew_with", cmd)
+	s.log.Warn(msg, "session_end", end.UTC().Format(time.RFC3339), "run", cmd)
 	s.notify("AWS SSO session ending", msg+"; run "+cmd)
 }
 

@@ -47,18 +47,19 @@ type stepClock struct {
 
 type stepWaiter struct {
 	at time.Time
-	ch chan time.Time
+	ch chan struct{}
 }
 
 func (c *stepClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 
-func (c *stepClock) After(d time.Duration) <-chan time.Time {
+func (c *stepClock) Until(at time.Time) (<-chan struct{}, func()) {
 	c.mu.Lock()
-	ch := make(chan time.Time, 1)
-	c.waiters = append(c.waiters, stepWaiter{c.now.Add(d), ch})
+	ch := make(chan struct{}, 1)
+	c.waiters = append(c.waiters, stepWaiter{at, ch})
+	d := at.Sub(c.now)
 	c.mu.Unlock()
 	c.asked <- d
-	return ch
+	return ch, func() {}
 }
 
 // advance moves time and fires due timers.
@@ -68,7 +69,7 @@ func (c *stepClock) advance(d time.Duration) {
 	keep := c.waiters[:0]
 	for _, w := range c.waiters {
 		if !w.at.After(c.now) {
-			w.ch <- c.now
+			w.ch <- struct{}{}
 		} else {
 			keep = append(keep, w)
 		}
@@ -102,24 +103,22 @@ func TestWarnLoopFiresAtConfiguredLeadsWithFakeClock(t *testing.T) {
 			return 0
 		}
 	}
-	// 45m left: it waits (at most a minute at a time) until 30m before the end.
-	for i := 0; i < 15; i++ {
-		if d := step(); d > time.Minute {
-			t.Fatalf("slept %v: more than a minute", d)
-		}
-		if warnings() != 0 {
-			t.Fatalf("warned %d minutes early", 15-i)
-		}
-		clk.advance(time.Minute)
+	// 45m left: it waits for the wall clock to reach 30m before the end, in one wait (the
+	// wall-clock timer needs no periodic re-read), and warns only then.
+	if d := step(); d != 15*time.Minute {
+		t.Fatalf("waits %v, want the 15m to the first lead", d)
 	}
+	clk.advance(15*time.Minute - time.Second)
+	if warnings() != 0 {
+		t.Fatal("warned early")
+	}
+	clk.advance(time.Second)
 	step()
 	if warnings() != 1 || !strings.Contains(buf.String(), "ends in 30m0s") {
 		t.Fatalf("no 30m warning at the lead:\n%s", buf.String())
 	}
-	for i := 0; i < 25; i++ {
-		clk.advance(time.Minute)
-		step()
-	}
+	clk.advance(25 * time.Minute)
+	step()
 	if warnings() != 2 || !strings.Contains(buf.String(), "ends in 5m0s") {
 		t.Fatalf("no 5m warning at the lead:\n%s", buf.String())
 	}

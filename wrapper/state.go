@@ -2,6 +2,7 @@ package wrapper
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,21 +16,38 @@ import (
 // of this process, never the child its credentials, so failures are logged and swallowed. A nil
 // *statePublisher does nothing.
 type statePublisher struct {
-	h         *state.Handle
+	cfg       Config
+	mu        sync.Mutex
+	h         *state.Handle // nil until register has written the entry
 	k         *keeper
 	region    func() string // the region the child gets; it follows profile edits
 	tokenPath func() string // the profile's SSO token cache file; "" when it does not use SSO
 }
 
-// publishState registers the supervisor once its first credentials are in k. It chains itself
-// onto k.onChange, so it must be called before anything else can refresh k (the refresh loop,
-// the watch, the endpoint): onChange is read without a lock. region and tokenPath are called
-// from onChange too, so they must not take a lock held around a refresh.
+// publishState prepares the supervisor's registry entry. It chains itself onto k.onChange, so it
+// must be called before anything else can refresh k (the refresh loop, the watch, the endpoint):
+// onChange is read without a lock. region and tokenPath are called from onChange too, so they
+// must not take a lock held around a refresh. The entry is written by register, which Run calls
+// once the child is on its way: the registry is for status and export, not for the child, so its
+// file and socket work stays off the child's start.
 func publishState(cfg Config, k *keeper, region, tokenPath func() string) *statePublisher {
+	p := &statePublisher{cfg: cfg, k: k, region: region, tokenPath: tokenPath}
+	prev := k.onChange
+	k.onChange = func(old, n *snapshot) {
+		if prev != nil {
+			prev(old, n)
+		}
+		p.refreshed(n)
+	}
+	return p
+}
+
+// register writes the entry and starts answering export on its socket.
+func (p *statePublisher) register() {
+	cfg := p.cfg
 	env := newEnviron(cfg.Env)
 	getenv := func(key string) string { return env[key] }
 	configPath, credsPath := creds.Paths(getenv)
-	p := &statePublisher{k: k, region: region, tokenPath: tokenPath}
 	e := state.Entry{
 		Command:         cfg.Command,
 		Profile:         cfg.Profile,
@@ -38,24 +56,26 @@ func publishState(cfg Config, k *keeper, region, tokenPath func() string) *state
 		CredentialsFile: credsPath,
 		NoSession:       cfg.NoSession,
 	}
-	p.fill(&e, k.current())
+	p.fill(&e, p.k.current())
 	h, err := state.Open(state.Dir(getenv)).Register(e)
 	if err != nil {
 		cfg.Logger.Warn("awsrun status will not list this process", "error", err)
-		return nil
+		return
 	}
+	p.mu.Lock()
 	p.h = h
-	prev := k.onChange
-	k.onChange = func(old, n *snapshot) {
-		if prev != nil {
-			prev(old, n)
-		}
-		p.refreshed(n)
-	}
+	p.mu.Unlock()
+	// A refresh between fill and the assignment above found no handle to update.
+	p.refreshed(p.k.current())
 	if err := h.Serve(p); err != nil {
 		cfg.Logger.Info("awsrun export will resolve by itself instead of asking this process", "error", err)
 	}
-	return p
+}
+
+func (p *statePublisher) handle() *state.Handle {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.h
 }
 
 // fill copies what status shows from a snapshot and the SSO token cache; never a secret.
@@ -86,10 +106,14 @@ func (p *statePublisher) fill(e *state.Entry, s *snapshot) {
 
 // refreshed records new credentials (called through keeper.onChange).
 func (p *statePublisher) refreshed(s *snapshot) {
-	if p == nil || p.h == nil {
+	if p == nil || s == nil {
 		return
 	}
-	_ = p.h.Update(func(e *state.Entry) {
+	h := p.handle()
+	if h == nil {
+		return
+	}
+	_ = h.Update(func(e *state.Entry) {
 		p.fill(e, s)
 		e.LastError = ""
 	})
@@ -97,18 +121,25 @@ func (p *statePublisher) refreshed(s *snapshot) {
 
 // restarted records an env-mode restart of the child.
 func (p *statePublisher) restarted(n int) {
-	if p == nil || p.h == nil {
+	if p == nil {
 		return
 	}
-	_ = p.h.Update(func(e *state.Entry) { e.Restarts = n })
+	h := p.handle()
+	if h == nil {
+		return
+	}
+	_ = h.Update(func(e *state.Entry) { e.Restarts = n })
 }
 
 // close removes the entry and its socket; called when awsrun exits.
+// register has returned by then: it runs with the child's background work, which ends first.
 func (p *statePublisher) close() {
-	if p == nil || p.h == nil {
+	if p == nil {
 		return
 	}
-	_ = p.h.Close()
+	if h := p.handle(); h != nil {
+		_ = h.Close()
+	}
 }
 
 // Credentials serves export what the endpoint serves the child, refreshing when needed.
@@ -119,7 +150,7 @@ func (p *statePublisher) Credentials(ctx context.Context) (aws.Credentials, erro
 // Status is the entry with the live state of the keeper: a failing renewal shows at once,
 // without waiting for a file rewrite.
 func (p *statePublisher) Status() state.Entry {
-	e := p.h.Entry()
+	e := p.handle().Entry()
 	p.fill(&e, p.k.current())
 	if err := p.k.lastError(); err != nil {
 		e.LastError = err.Error()

@@ -16,11 +16,12 @@ const usageText = `awsrun [flags] -- COMMAND [ARGS...]
 
 const description = `awsrun runs COMMAND with AWS credentials for a profile and keeps them fresh for as
 long as COMMAND runs: SSO, assume-role, credential_process and static keys, refreshed before
-they expire, served to the child's own AWS SDK through a private loopback endpoint.
+they expire, served to COMMAND's own AWS SDK through a private loopback endpoint.
 
 Exit status: COMMAND's own; 128+N if a signal N killed it; 126 not executable; 127 not found;
 2 usage; 65 malformed config file; 69 credentials unavailable; 70 internal error;
-77 AWS refused (e.g. SSO session ended); 78 profile missing or incomplete.`
+77 AWS refused (e.g. SSO session ended); 78 profile missing or incomplete, or nested awsrun
+for another profile.`
 
 // newApp builds the CLI. The action receives one validated wrapper.Config.
 func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrapper.Config) error) *cli.App {
@@ -44,29 +45,29 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 		},
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "profile", Aliases: []string{"p"}, EnvVars: []string{"AWSRUN_PROFILE"},
-				Usage: "AWS profile to use (default: $AWS_PROFILE, then \"default\")"},
+				Usage: "profile to use (default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, then \"default\")"},
 			&cli.StringFlag{Name: "region", EnvVars: []string{"AWSRUN_REGION"},
-				Usage: "region for the child (default: $AWS_REGION, then the profile's region)"},
+				Usage: "region for the command (default: $AWS_REGION, $AWS_DEFAULT_REGION, then the profile's)"},
 			&cli.StringFlag{Name: "inject", Value: wrapper.InjectEndpoint, EnvVars: []string{"AWSRUN_INJECT"},
-				Usage: "how the child gets credentials: endpoint (loopback container endpoint, no restarts) or env"},
+				Usage: "how the command gets credentials: endpoint (credential endpoint, no restarts) or env (variables, restarts)"},
 			&cli.DurationFlag{Name: "refresh-before", Value: wrapper.DefaultRefreshBefore, EnvVars: []string{"AWSRUN_REFRESH_BEFORE"},
 				Usage: "renew credentials this long before they expire (at most a third of their lifetime)"},
 			&cli.DurationFlag{Name: "duration", Value: time.Hour, EnvVars: []string{"AWSRUN_DURATION"},
-				Usage: "session length to ask for when assuming a role without duration_seconds, or for session tokens"},
+				Usage: "session length to ask for (roles without duration_seconds, session tokens)"},
 			&cli.BoolFlag{Name: "no-session", EnvVars: []string{"AWSRUN_NO_SESSION"},
 				Usage: "serve long-term access keys as they are instead of trading them for session credentials"},
 			&cli.StringFlag{Name: "stop-signal", Value: "TERM", EnvVars: []string{"AWSRUN_STOP_SIGNAL"},
 				Usage: "env mode: signal that asks the command to stop before a restart"},
 			&cli.DurationFlag{Name: "stop-timeout", Value: wrapper.DefaultKillTimeout, EnvVars: []string{"AWSRUN_STOP_TIMEOUT"},
-				Usage: "how long a stopping command gets before SIGKILL"},
+				Usage: "how long the command gets to stop after the stop signal before SIGKILL"},
 			&cli.StringFlag{Name: "restart-command", EnvVars: []string{"AWSRUN_RESTART_COMMAND"},
 				Usage: "env mode: command line for restarts, e.g. \"claude --continue\" (default: the original command)"},
 			&cli.DurationFlag{Name: "restart-splay", EnvVars: []string{"AWSRUN_RESTART_SPLAY"},
 				Usage: "env mode: wait a random time up to this long before each restart"},
 			&cli.StringFlag{Name: "login", Value: "prompt", EnvVars: []string{"AWSRUN_LOGIN"},
-				Usage: "when the SSO session ends: never, prompt (say which command to run) or auto (run it; one login at a time per user)"},
+				Usage: "when the SSO session ends: never, prompt (show the login command) or auto (run it, one login at a time)"},
 			&cli.StringFlag{Name: "login-command", EnvVars: []string{"AWSRUN_LOGIN_COMMAND"},
-				Usage: "login command for --login auto (default: aws sso login --profile PROFILE)"},
+				Usage: "the login --login auto runs (default: aws sso login --profile PROFILE)"},
 			&cli.StringFlag{Name: "warn-before", Value: "30m,5m", EnvVars: []string{"AWSRUN_WARN_BEFORE"},
 				Usage: "warn this long before the SSO session ends (comma-separated; empty for none)"},
 			&cli.BoolFlag{Name: "notify", Value: true, EnvVars: []string{"AWSRUN_NOTIFY"},
@@ -74,7 +75,7 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 			&cli.StringFlag{Name: "log-level", Value: "warn", EnvVars: []string{"AWSRUN_LOG_LEVEL"},
 				Usage: "debug, info, warn or error"},
 			&cli.StringFlag{Name: "log-file", EnvVars: []string{"AWSRUN_LOG_FILE"},
-				Usage: "append awsrun's log to this file (default: stderr, held back while the child owns the terminal)"},
+				Usage: "append awsrun's log to this file (default: stderr, held back while the command owns the terminal)"},
 		},
 		Action: func(c *cli.Context) error {
 			level, err := parseLevel(c.String("log-level"))
@@ -89,18 +90,24 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 			if err != nil {
 				return &usageError{err: err}
 			}
-			restartCmd, err := splitCommand(c.String("restart-command"))
+			restartCmd, err := splitCommand("restart-command", c.String("restart-command"))
 			if err != nil {
 				return &usageError{err: err}
 			}
-			if c.Duration("restart-splay") < 0 || c.Duration("stop-timeout") <= 0 {
-				return &usageError{err: fmt.Errorf("--stop-timeout must be positive and --restart-splay not negative")}
+			if d := c.Duration("stop-timeout"); d <= 0 {
+				return &usageError{err: fmt.Errorf("bad --stop-timeout %s: use a positive duration like 10s", d)}
+			}
+			if d := c.Duration("restart-splay"); d < 0 {
+				return &usageError{err: fmt.Errorf("bad --restart-splay %s: use 0 or a positive duration like 30s", d)}
+			}
+			if d := c.Duration("refresh-before"); d <= 0 {
+				return &usageError{err: fmt.Errorf("bad --refresh-before %s: use a positive duration like 20m", d)}
 			}
 			login := c.String("login")
 			if login != wrapper.LoginNever && login != wrapper.LoginPrompt && login != wrapper.LoginAuto {
 				return &usageError{err: fmt.Errorf("unknown --login %q: use never, prompt or auto", login)}
 			}
-			loginCmd, err := splitCommand(c.String("login-command"))
+			loginCmd, err := splitCommand("login-command", c.String("login-command"))
 			if err != nil {
 				return &usageError{err: err}
 			}
@@ -110,7 +117,7 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 			}
 			logger, g, closer, err := newLogger(level, c.String("log-file"), stderr)
 			if err != nil {
-				return err
+				return &usageError{err: err}
 			}
 			defer closer.Close()
 			profile, explicit := c.String("profile"), c.IsSet("profile")

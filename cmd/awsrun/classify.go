@@ -3,43 +3,59 @@ package main
 import (
 	"errors"
 
+	"github.com/awsrun/awsrun/child"
 	"github.com/awsrun/awsrun/creds"
 	"github.com/awsrun/awsrun/wrapper"
 )
 
+// reportBugHint is the try: line of an internal error (a recovered panic).
+const reportBugHint = "this is a bug in awsrun; please report it with the log (awsrun --log-level debug --log-file awsrun.log ...) at https://github.com/awsrun/awsrun/issues"
+
 // classify maps an awsrun failure to its documented exit code and the command that fixes it.
 func classify(err error) (int, string) {
 	var (
+		start      *child.StartError
+		coded      *codedError
 		parse      *creds.ParseError
 		notFound   *creds.ProfileNotFoundError
 		incomplete *creds.IncompleteProfileError
 		login      *creds.LoginRequiredError
 		mfa        *creds.MFARequiredError
 		access     *creds.AccessError
+		resolve    *creds.ResolveError
 		nested     *wrapper.NestedError
-		exitCoder  interface{ ExitCode() int }
+		internal   *wrapper.InternalError
 	)
+	// Only awsrun's own errors carry an exit code: a failing credential_process also has one
+	// (its exit status), which must not become awsrun's.
 	switch {
-	case errors.As(err, &exitCoder):
+	case errors.As(err, &internal):
+		// A recovered panic: the child was stopped and awsrun cleaned up; the stack is in the log.
+		return exitSoftware, reportBugHint
+	case errors.As(err, &start):
 		// The child could not be started: 126 not executable, 127 not found.
-		return exitCoder.ExitCode(), ""
+		return start.ExitCode(), ""
+	case errors.As(err, &coded):
+		return coded.ExitCode(), coded.hint
 	case errors.As(err, &parse):
 		return exitDataErr, "fix " + parse.Path + " at line " + itoa(parse.Line)
 	case errors.As(err, &notFound):
-		if len(notFound.Available) > 0 {
-			return exitConfig, "awsrun --profile " + notFound.Available[0] + " -- ..."
+		if near := notFound.Nearest(); near != "" {
+			return exitConfig, "awsrun --profile " + near + " ..."
 		}
 		return exitConfig, "aws configure sso --profile " + notFound.Name + "   (or, for access keys: aws configure --profile " + notFound.Name + ")"
 	case errors.As(err, &incomplete):
-		return exitConfig, "aws configure list --profile " + incomplete.Profile
+		return exitConfig, "aws configure sso --profile " + incomplete.Profile + "   (or, for access keys: aws configure --profile " + incomplete.Profile + ")"
 	case errors.As(err, &nested):
-		return exitConfig, "exit the outer awsrun first, or run the other profile from a new shell"
+		return exitConfig, "awsrun --profile " + nested.Inner + " ...   (from a shell outside the awsrun for profile " + nested.Outer + ")"
 	case errors.As(err, &login):
 		return exitNoPerm, login.Hint()
 	case errors.As(err, &mfa):
-		return exitNoPerm, "run awsrun from a terminal so it can ask for the MFA code"
+		return exitNoPerm, mfa.Hint()
 	case errors.As(err, &access):
-		return exitNoPerm, "check the profile's keys or role with: aws sts get-caller-identity --profile " + access.Profile
+		return exitNoPerm, "awsrun doctor --profile " + access.Profile
+	case errors.As(err, &resolve):
+		return exitUnavailable, "awsrun doctor --profile " + resolve.Profile
 	}
 	return exitUnavailable, ""
 }

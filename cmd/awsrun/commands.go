@@ -39,10 +39,12 @@ func runAsChild(c *cli.Context) error {
 	return c.App.Action(c.Lineage()[1])
 }
 
-// codedError ends awsrun with a fixed exit code; main prints it as "awsrun: error: ...".
+// codedError ends awsrun with a fixed exit code; main prints it as "awsrun: error: ...", and
+// hint, when set, as "awsrun: try: ...".
 type codedError struct {
 	code int
 	msg  string
+	hint string
 }
 
 func (e *codedError) Error() string { return e.msg }
@@ -55,10 +57,10 @@ func subcommandUsage(_ *cli.Context, err error, _ bool) error { return &usageErr
 // (and AWSRUN_PROFILE, AWSRUN_REGION) apply when they are not given.
 func profileFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "profile", Aliases: []string{"p"}, Usage: "AWS profile (default: as for running a command)"},
-		&cli.StringFlag{Name: "region", Usage: "region (default: $AWS_REGION, then the profile's)"},
+		&cli.StringFlag{Name: "profile", Aliases: []string{"p"}, Usage: "profile to use (default: as for running a command)"},
+		&cli.StringFlag{Name: "region", Usage: "region (default: $AWS_REGION, $AWS_DEFAULT_REGION, then the profile's)"},
 		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (default: warn)"},
-		&cli.StringFlag{Name: "log-file", Usage: "append the log to this file (default: stderr)"},
+		&cli.StringFlag{Name: "log-file", Usage: "append awsrun's log to this file (default: stderr)"},
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 // Shell completion and the man page, both generated from the CLI definition.
 //
 //	awsrun completion bash|zsh|fish   prints a script to source
-//	awsrun --generate-man             prints awsrun(1) in roff
+//	awsrun --generate-man             prints awsrun(1) in roff (manpage.go)
 //
 // The scripts ask awsrun itself what fits at the cursor, urfave/cli's way: the words typed so
 // far, the current word last (possibly empty), then --generate-bash-completion. awsrun answers
@@ -24,7 +24,11 @@ import (
 // names for a word that starts with "-", subcommand names otherwise. The scripts never ask once
 // the command to run has been typed (a "--", or a word that is not awsrun's): urfave/cli turns
 // completion off after "--", so awsrun would run the command. From there they hand over to the
-// shell's own completion for that command.
+// shell's own completion for that command. The fish script lists flags (with their usage),
+// subcommands and fixed values itself and asks awsrun only for profile names.
+//
+// The scripts: completion_bash.go, completion_zsh.go, completion_fish.go. They are run in real
+// shells by completion_shell_test.go.
 
 // completionFlag is what the scripts append; urfave/cli strips it when EnableBashCompletion is on.
 const completionFlag = "--generate-bash-completion"
@@ -56,7 +60,7 @@ func enableCompletion(app *cli.App, environ []string, stdout io.Writer) {
 	action := app.Action
 	app.Action = func(c *cli.Context) error {
 		if c.Bool("generate-man") {
-			return writeMan(app, stdout)
+			return writeMan(app, stdout, getenv)
 		}
 		return action(c)
 	}
@@ -111,7 +115,7 @@ func completionScript(app *cli.App, shell string) (string, error) {
 	case "zsh":
 		return fmt.Sprintf(zshCompletion, valueFlags, subs, completionFlag), nil
 	case "fish":
-		return fishCompletion(app)
+		return fishCompletion(app), nil
 	}
 	return "", &usageError{err: fmt.Errorf("unknown shell %q: use bash, zsh or fish", shell)}
 }
@@ -289,138 +293,4 @@ func withPrefix(candidates []string, prefix, cur string) []string {
 		}
 	}
 	return out
-}
-
-// fishCompletion is urfave/cli's fish script plus the dynamic values: profiles and the fixed
-// values of the flags that have them.
-func fishCompletion(app *cli.App) (string, error) {
-	script, err := app.ToFishCompletion()
-	if err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	b.WriteString(script)
-	b.WriteString("\n# awsrun: flag values and profile names\n")
-	fmt.Fprintf(&b, "complete -c awsrun -f -n '__fish_seen_subcommand_from completion' -a '%s'\n", strings.Join(completionShells, " "))
-	fmt.Fprintf(&b, "complete -c awsrun -x -s p -l profile -a '(awsrun --profile \"\" %s 2>/dev/null)'\n", completionFlag)
-	var names []string
-	for n := range flagValues {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(&b, "complete -c awsrun -x -l %s -a '%s'\n", n, strings.Join(flagValues[n], " "))
-	}
-	return b.String(), nil
-}
-
-// bashCompletion: %[1]s the flags that take a value, %[2]s the subcommands, both space-padded;
-// %[3]s the completion flag.
-const bashCompletion = `# bash completion for awsrun: source <(awsrun completion bash)
-_awsrun_complete() {
-  local cur=${COMP_WORDS[COMP_CWORD]} i w skip=0 sub=
-  local value_flags="%[1]s" subs="%[2]s"
-  COMPREPLY=()
-  for ((i = 1; i < COMP_CWORD; i++)); do
-    w=${COMP_WORDS[i]}
-    if ((skip)); then skip=0; continue; fi
-    case $w in
-    --) _awsrun_command $((i + 1)); return ;;
-    =) skip=1 ;;
-    -*) [[ $value_flags == *" $w "* && ${COMP_WORDS[i + 1]} != "=" ]] && skip=1 ;;
-    *)
-      if [[ -z $sub && $subs == *" $w "* ]]; then
-        sub=$w
-      elif [[ -z $sub ]]; then
-        _awsrun_command "$i"
-        return
-      fi
-      ;;
-    esac
-  done
-  # No command to run yet, so awsrun answers (it never runs anything for this).
-  # A bare "--" would end awsrun's flags and make it run the completion flag as a command.
-  local prog=${COMP_WORDS[0]/#\~/$HOME} ask=$cur opts
-  [[ $ask == -- ]] && ask=-
-  opts=$("$prog" "${COMP_WORDS[@]:1:COMP_CWORD-1}" "$ask" %[3]s 2>/dev/null)
-  local IFS=$'\n'
-  COMPREPLY=($(compgen -W "$opts" -- "$cur"))
-  local prev=${COMP_WORDS[COMP_CWORD - 1]}
-  if [[ -z $sub && $cur != -* && $prev != "=" && $value_flags != *" $prev "* ]]; then
-    COMPREPLY+=($(compgen -c -- "$cur"))
-  fi
-}
-
-# _awsrun_command completes the command awsrun runs, which starts at word $1.
-_awsrun_command() {
-  if declare -F _command_offset >/dev/null; then
-    _command_offset "$1"
-  elif (($1 == COMP_CWORD)); then
-    local IFS=$'\n'
-    COMPREPLY=($(compgen -c -- "${COMP_WORDS[COMP_CWORD]}"))
-  fi
-}
-
-complete -o default -F _awsrun_complete awsrun
-`
-
-// zshCompletion: as bashCompletion.
-const zshCompletion = `#compdef awsrun
-# zsh completion for awsrun: source <(awsrun completion zsh), after compinit
-_awsrun() {
-  local value_flags="%[1]s" subs="%[2]s" w sub=
-  local -i i skip=0
-  for ((i = 2; i < CURRENT; i++)); do
-    w=${words[i]}
-    if ((skip)); then skip=0; continue; fi
-    case $w in
-      --)
-        shift $i words
-        ((CURRENT -= i))
-        _normal
-        return ;;
-      --*=*) ;;
-      -*) [[ $value_flags == *" $w "* ]] && skip=1 ;;
-      *)
-        if [[ -z $sub && $subs == *" $w "* ]]; then
-          sub=$w
-        elif [[ -z $sub ]]; then
-          shift $((i - 1)) words
-          ((CURRENT -= i - 1))
-          _normal
-          return
-        fi ;;
-    esac
-  done
-  local cur=${(Q)words[CURRENT]} prev=${words[CURRENT-1]} ask=${(Q)words[CURRENT]}
-  local -a opts
-  # A bare "--" would end awsrun's flags and make it run the completion flag as a command.
-  [[ $ask == -- ]] && ask=-
-  opts=("${(@f)$(${~words[1]} "${(@Q)words[2,CURRENT-1]}" "$ask" %[3]s 2>/dev/null)}")
-  opts=(${opts:#})
-  if [[ $value_flags == *" $prev "* || $cur == --*=* ]]; then
-    if ((${#opts})); then compadd -- $opts; else _files; fi
-  elif [[ $cur == -* || -n $sub ]]; then
-    compadd -- $opts
-  else
-    compadd -- $opts
-    _command_names -e
-  fi
-}
-
-if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
-  _awsrun "$@"
-else
-  compdef _awsrun awsrun
-fi
-`
-
-// writeMan prints awsrun(1), generated from the CLI definition.
-func writeMan(app *cli.App, w io.Writer) error {
-	page, err := app.ToManWithSection(1)
-	if err != nil {
-		return err
-	}
-	_, err = io.WriteString(w, page)
-	return err
 }

@@ -181,33 +181,3 @@ func TestCompletionAfterDashDashIsTheCommand(t *testing.T) {
 		t.Errorf("exit %d, want 127 (command not found); stderr %q", r.code, r.stderr)
 	}
 }
-
-func TestGenerateMan(t *testing.T) {
-	h := completionHome(t)
-	r := runAwsrun(t, h, nil, "--generate-man")
-	if r.code != 0 || r.stderr != "" {
-		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
-	}
-	if !strings.Contains(r.stdout, "\n.TH awsrun 1") && !strings.HasPrefix(r.stdout, ".TH awsrun 1") {
-		t.Fatalf("no .TH header:\n%.300s", r.stdout)
-	}
-	for _, want := range []string{"--profile", "doctor", "export", "status", "completion", "credential-process"} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("man page lacks %q", want)
-		}
-	}
-	if strings.Contains(r.stdout, "generate-man") {
-		t.Error("man page shows the hidden --generate-man")
-	}
-	groff, err := exec.LookPath("groff")
-	if err != nil {
-		t.Log("no groff: only the .TH header was checked")
-		return
-	}
-	page := filepath.Join(t.TempDir(), "awsrun.1")
-	os.WriteFile(page, []byte(r.stdout), 0o644)
-	out, err := exec.Command(groff, "-man", "-Tutf8", "-ww", "-z", page).CombinedOutput()
-	if err != nil || len(out) > 0 {
-		t.Errorf("groff: %v\n%s", err, out)
-	}
-}

@@ -143,7 +143,7 @@ func checkInvocation(argv []string) error {
 
 // checkLine checks a command line given as one string, e.g. "awsrun -p dev -- claude".
 func checkLine(line string) error {
-	argv, err := splitCommand(line)
+	argv, err := splitCommand("test", line)
 	if err != nil {
 		return err
 	}
@@ -190,7 +190,7 @@ func jsonInvocations(v any, lines *[][]string, profiles *[]string) error {
 		}
 	case string:
 		if strings.HasPrefix(x, "awsrun ") {
-			argv, err := splitCommand(x)
+			argv, err := splitCommand("test", x)
 			if err != nil {
 				return err
 			}

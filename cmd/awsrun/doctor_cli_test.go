@@ -235,7 +235,9 @@ func TestDoctorConfigProblems(t *testing.T) {
 		{"malformed", "[default]\nregion = us-east-1\n[profile broken\n", "default", "config-files",
 			[]string{"~/.aws/config:3: section header is missing its closing ']'"}, []string{"fix ~/.aws/config at line 3"}},
 		{"missing profile", worldConfig, "staging", "profile",
-			[]string{`profile "staging" not found; profiles that exist: base, default`}, []string{"awsrun doctor --profile base"}},
+			[]string{`profile "staging" not found; profiles that exist: base, default`}, []string{"aws configure sso --profile staging"}},
+		{"mistyped profile", worldConfig, "bsae", "profile",
+			[]string{`profile "bsae" not found`}, []string{"awsrun doctor --profile base"}},
 		{"no credential settings", worldConfig, "default", "profile",
 			[]string{`profile "default" (from --profile) has no credential settings`}, []string{"aws configure sso --profile default"}},
 		{"sso-session section missing", "[profile s]\nsso_session = gone\nsso_account_id = 1\nsso_role_name = R\n", "s", "sso-config",
@@ -269,7 +271,7 @@ func TestDoctorCLICacheFixRemovesOnlyExpired(t *testing.T) {
 	odd := w.writeFile(".aws/cli/cache/odd.json", `not json`)
 
 	rep, _ := runDoctor(t, w, nil, "-p", "sso")
-	expect(t, rep, "cli-cache", doctor.Warn, []string{"2 of 4 entr(ies) in ~/.aws/cli/cache have expired", "1 entr(ies) without a readable Expiration"},
+	expect(t, rep, "cli-cache", doctor.Warn, []string{"2 of 4 entries in ~/.aws/cli/cache have expired", "1 entry without a readable Expiration"},
 		"awsrun doctor --fix")
 	for _, p := range []string{expired, expired2, live, odd} {
 		if _, err := os.Stat(p); err != nil {
@@ -277,7 +279,7 @@ func TestDoctorCLICacheFixRemovesOnlyExpired(t *testing.T) {
 		}
 	}
 	rep, _ = runDoctor(t, w, nil, "-p", "sso", "--fix")
-	expect(t, rep, "cli-cache", doctor.OK, []string{"removed 2 expired entr(ies)", "2 left"})
+	expect(t, rep, "cli-cache", doctor.OK, []string{"removed 2 expired entries", "2 left"})
 	for _, p := range []string{expired, expired2} {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
 			t.Errorf("expired entry %s kept", p)

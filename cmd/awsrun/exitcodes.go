@@ -7,10 +7,30 @@ const (
 	exitUsage        = 2  // bad flags or no command: usage is printed
 	exitDataErr      = 65 // a config or credentials file is malformed (file:line in the message)
 	exitUnavailable  = 69 // credentials could not be resolved (AWS unreachable, process failed)
-	exitSoftware     = 70 // internal error: endpoint, temp files, signals
+	exitSoftware     = 70 // internal error: endpoint, temp files, signals, a recovered panic (wrapper.InternalError)
 	exitNoPerm       = 77 // AWS refused: SSO session ended (aws sso login), keys invalid, MFA needed
 	exitConfig       = 78 // profile missing or incomplete, nested awsrun for another profile
 	exitNotExec      = 126
 	exitNotFound     = 127
 	exitSignalOffset = 128
+	exitDoctorFailed = 1 // awsrun doctor: at least one check failed
 )
+
+// exitCodes says what every exit status means, in the order the man page's EXIT STATUS lists
+// them (manpage.go renders it; keep it in step with the constants above and the README's table).
+var exitCodes = []struct {
+	code    int
+	signal  bool // the status is code+N, N the number of the signal that killed COMMAND
+	meaning string
+}{
+	{exitSignalOffset, true, "COMMAND was killed by signal N. For SIGHUP, SIGINT, SIGTERM, SIGKILL, SIGPIPE, SIGUSR1, SIGUSR2 and SIGALRM awsrun instead dies of the same signal, so a shell loop stops on ^C."},
+	{exitNotExec, false, "COMMAND was found but cannot be executed."},
+	{exitNotFound, false, "COMMAND was not found."},
+	{exitDoctorFailed, false, "awsrun doctor: at least one check failed."},
+	{exitUsage, false, "Usage error: unknown flag, bad flag value, or no command; the usage is printed."},
+	{exitDataErr, false, "A config or credentials file is malformed; the message names the file and line."},
+	{exitUnavailable, false, "Credentials could not be resolved: AWS unreachable, credential_process failed."},
+	{exitSoftware, false, "Internal error: endpoint, temporary files, signals, or a bug in awsrun (the log has the details; please report it)."},
+	{exitNoPerm, false, "AWS refused: the SSO session ended or never started (aws sso login --profile P), keys are invalid, or an MFA code is needed without a terminal."},
+	{exitConfig, false, "The profile is missing (the message lists those that exist) or has no credential settings, or a nested awsrun asked for another profile."},
+}

@@ -41,7 +41,7 @@ func exportCommand(environ []string, stdin, stdout, stderr *os.File) *cli.Comman
 	return &cli.Command{
 		Name:  "export",
 		Usage: "print the profile's credentials: env, json, credential-process or claude",
-		UsageText: `awsrun export [--profile P] [--format env|json|credential-process|claude]
+		UsageText: `awsrun export [--profile P] [--region R] [--format env|json|credential-process|claude]
    eval "$(awsrun export -p dev)"
    credential_process = awsrun export --profile dev --format credential-process   (in ~/.aws/config)
    "awsCredentialExport": "awsrun export --profile dev --format claude"           (in ~/.claude/settings.json)`,
@@ -96,9 +96,9 @@ func markExporting(environ []string, profile string) error {
 	chain := envLookup(environ)(exportChainVar)
 	for _, p := range strings.Split(chain, ",") {
 		if p == profile {
-			return &codedError{code: exitConfig, msg: fmt.Sprintf(
-				"export profile %q: resolving it runs \"awsrun export --profile %s\" again (a credential_process pointing back at it), which would never end; give credential_process a profile of its own, e.g. [profile %s-export] with credential_process = awsrun export --profile %s",
-				profile, profile, profile, profile)}
+			return &codedError{code: exitConfig,
+				msg:  fmt.Sprintf("export profile %q: its credential_process runs \"awsrun export --profile %s\" again, which would never end", profile, profile),
+				hint: fmt.Sprintf("move that credential_process to a profile of its own in ~/.aws/config, e.g. [profile %s-awsrun], and give [profile %s] its real credential settings", profile, profile)}
 		}
 	}
 	if chain != "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -62,7 +63,11 @@ func newLogger(level slog.Level, file string, stderr *os.File) (*slog.Logger, *g
 	if file != "" {
 		f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("open log file: %w", err)
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, nil, nil, fmt.Errorf("open --log-file %s: %w", file, err)
 		}
 		return slog.New(slog.NewTextHandler(&lockedWriter{w: f}, opts)), g, f, nil
 	}

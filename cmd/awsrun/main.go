@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -31,10 +32,12 @@ func (e *usageError) Unwrap() error { return e.err }
 
 // run is main without os.Exit, so tests can call it. It returns the exit code, or the signal
 // to die of when the child died of one.
-func run(args, environ []string, stdin, stdout, stderr *os.File) (int, syscall.Signal) {
+func run(args, environ []string, stdin, stdout, stderr *os.File) (code int, sig syscall.Signal) {
+	defer crashGuard(stderr, &code, &sig)
 	var exit wrapper.Exit
 	var ranChild bool
 	app := newApp(environ, stdin, stdout, stderr, func(cfg wrapper.Config) error {
+		cfg.CABundle = deferCABundle()
 		e, err := wrapper.Run(context.Background(), cfg)
 		if err == nil {
 			ranChild = true
@@ -52,6 +55,28 @@ func run(args, environ []string, stdin, stdout, stderr *os.File) (int, syscall.S
 	return report(stderr, err), 0
 }
 
+// crashGuard is run's last line of defence, deferred: wrapper recovers its own panics (it
+// stops the child and cleans up); this catches the rest, so even a bug ends with awsrun's
+// documented exit code for it and says what to do.
+func crashGuard(stderr io.Writer, code *int, sig *syscall.Signal) {
+	if v := recover(); v != nil {
+		fmt.Fprintf(stderr, "awsrun: error: internal error: %v\n%sawsrun: try: %s\n", v, debug.Stack(), reportBugHint)
+		*code, *sig = exitSoftware, 0
+	}
+}
+
+// deferCABundle takes AWS_CA_BUNDLE out of awsrun's own environment (the child still gets it
+// from environ) and hands it to the credential source, which reads it on its first request:
+// the SDK would parse the whole bundle before the child starts, even for keys that need no
+// request at all.
+func deferCABundle() string {
+	v := os.Getenv("AWS_CA_BUNDLE")
+	if v != "" {
+		_ = os.Unsetenv("AWS_CA_BUNDLE")
+	}
+	return v
+}
+
 // report prints the error the way users read it, "Error:" then "Try:", and picks the exit code.
 // usageMessage rewords the flag package's "flag provided but not defined: -x".
 func usageMessage(err error) string {
@@ -59,8 +84,22 @@ func usageMessage(err error) string {
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
 		return "unknown flag --" + strings.TrimLeft(name, "-")
 	}
+	// urfave/cli: invalid value "abc" for flag -refresh-before: parse error
+	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
+		if value, flag, ok := strings.Cut(rest, " for flag -"); ok {
+			flag, _, _ = strings.Cut(flag, ":")
+			flag = strings.TrimLeft(flag, "-")
+			if durationFlags[flag] {
+				return fmt.Sprintf("bad --%s %s: use a duration like 20m or 1h30m", flag, value)
+			}
+			return fmt.Sprintf("bad --%s %s", flag, value)
+		}
+	}
 	return msg
 }
+
+// durationFlags are the flags whose values are Go durations.
+var durationFlags = map[string]bool{"refresh-before": true, "duration": true, "stop-timeout": true, "restart-splay": true}
 
 func report(w io.Writer, err error) int {
 	var ue *usageError

@@ -208,6 +208,9 @@ func TestCLIErrors(t *testing.T) {
 		{"sso_not_logged_in", procConfig, nil, []string{"-p", "sso", "--", "true"}, exitNoPerm},
 		{"incomplete_profile", procConfig, nil, []string{"--", "true"}, exitConfig},
 		{"command_not_found", procConfig, nil, []string{"-p", "proc", "--", "no-such-command-awsrun"}, exitNotFound},
+		{"mistyped_profile", procConfig, nil, []string{"-p", "SSO", "--", "true"}, exitConfig},
+		// A failing credential_process exits 1; that is not awsrun's exit code.
+		{"credential_process_fails", "[default]\ncredential_process = false\n", nil, []string{"--", "true"}, exitUnavailable},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -23,7 +22,7 @@ func parseSignal(s string) (syscall.Signal, error) {
 
 // splitCommand splits a command line the way a POSIX shell splits words, with single quotes,
 // double quotes and backslashes, but no expansion: --restart-command "claude --continue".
-func splitCommand(s string) ([]string, error) {
+func splitCommand(flag, s string) ([]string, error) {
 	var out []string
 	var cur strings.Builder
 	inWord, quote := false, byte(0)
@@ -64,7 +63,7 @@ func splitCommand(s string) ([]string, error) {
 		}
 	}
 	if quote != 0 {
-		return nil, errors.New("unterminated quote in --restart-command")
+		return nil, fmt.Errorf("unterminated quote in --%s %q", flag, s)
 	}
 	if inWord {
 		out = append(out, cur.String())

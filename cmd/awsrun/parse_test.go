@@ -2,6 +2,7 @@ package main
 
 import (
 	"reflect"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -15,12 +16,12 @@ func TestSplitCommand(t *testing.T) {
 		"":                             nil,
 	}
 	for in, want := range cases {
-		got, err := splitCommand(in)
+		got, err := splitCommand("restart-command", in)
 		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("splitCommand(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	if _, err := splitCommand(`a 'b`); err == nil {
+	if _, err := splitCommand("restart-command", `a 'b`); err == nil {
 		t.Error("unterminated quote accepted")
 	}
 }
@@ -33,5 +34,21 @@ func TestParseSignal(t *testing.T) {
 	}
 	if _, err := parseSignal("SIGFOO"); err == nil {
 		t.Error("SIGFOO accepted")
+	}
+}
+
+// TestCrashGuard: a panic that reaches run ends with exit 70 and the report-a-bug hint.
+func TestCrashGuard(t *testing.T) {
+	var buf strings.Builder
+	code, sig := func() (code int, sig syscall.Signal) {
+		defer crashGuard(&buf, &code, &sig)
+		panic("boom")
+	}()
+	if code != exitSoftware || sig != 0 {
+		t.Fatalf("code %d sig %v, want %d", code, sig, exitSoftware)
+	}
+	out := buf.String()
+	if !strings.HasPrefix(out, "awsrun: error: internal error: boom\n") || !strings.Contains(out, "awsrun: try: this is a bug in awsrun") {
+		t.Fatalf("stderr:\n%s", out)
 	}
 }

@@ -21,6 +21,8 @@ type taskSample struct {
 	ticks    float64 // utime+stime from /proc/PID/stat (clock ticks, whole process)
 	threads  int
 	rssKiB   float64
+	anonKiB  float64 // RssAnon
+	fileKiB  float64 // RssFile: pages of the binary
 }
 
 func sampleProc(pid int) (taskSample, error) {
@@ -59,11 +61,17 @@ func sampleProc(pid int) (taskSample, error) {
 	}
 	if data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
 		for _, l := range strings.Split(string(data), "\n") {
-			if strings.HasPrefix(l, "VmRSS:") {
-				f := strings.Fields(l)
-				if len(f) > 1 {
-					s.rssKiB, _ = strconv.ParseFloat(f[1], 64)
-				}
+			f := strings.Fields(l)
+			if len(f) < 2 {
+				continue
+			}
+			switch f[0] {
+			case "VmRSS:":
+				s.rssKiB, _ = strconv.ParseFloat(f[1], 64)
+			case "RssAnon:":
+				s.anonKiB, _ = strconv.ParseFloat(f[1], 64)
+			case "RssFile:":
+				s.fileKiB, _ = strconv.ParseFloat(f[1], 64)
 			}
 		}
 	}
@@ -126,6 +134,9 @@ func benchIdle(r *report, w *world, b binaries) error {
 		fmt.Sprintf("minwrap %.0f", m1.ticks-m0.ticks), "", "", nil)
 	r.add("  idle RSS (VmRSS), threads", fmt.Sprintf("%s, %d threads", mib(a1.rssKiB*1024), a1.threads),
 		fmt.Sprintf("minwrap %s, %d threads", mib(m1.rssKiB*1024), m1.threads), ratio(a1.rssKiB, m1.rssKiB), "", nil)
+	// Most of the RSS is the binary's own pages (file-backed), which scale with its size.
+	r.add("  idle RSS split: anonymous / file-backed (binary)", fmt.Sprintf("%s / %s", mib(a1.anonKiB*1024), mib(a1.fileKiB*1024)),
+		fmt.Sprintf("minwrap %s / %s", mib(m1.anonKiB*1024), mib(m1.fileKiB*1024)), "", "", nil)
 	if a1.threads != a0.threads {
 		r.note("idle: awsrun thread count changed during the window (%d -> %d); switches of exited threads are lost", a0.threads, a1.threads)
 	}

@@ -94,6 +94,9 @@ func main() {
 		machine(), load0, loadavg(), time.Since(start).Round(time.Second))
 }
 
+// buildTags must match BUILDTAGS in the Makefile.
+const buildTags = "urfave_cli_no_docs"
+
 type binaries struct {
 	awsrun, minwrap, minhandler string
 }
@@ -105,7 +108,8 @@ func build(root, dir string) (binaries, error) {
 		minhandler: filepath.Join(dir, "minhandler"),
 	}
 	for out, pkg := range map[string]string{b.awsrun: "./cmd/awsrun", b.minwrap: "./bench/floor/minwrap", b.minhandler: "./bench/floor/minhandler"} {
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
+		// The tags the Makefile and the release build with (urfave/cli's doc generators out).
+		cmd := exec.Command("go", "build", "-trimpath", "-tags", buildTags, "-ldflags", "-s -w", "-o", out, pkg)
 		cmd.Dir = root
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
