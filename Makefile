@@ -5,8 +5,13 @@ COMMIT   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN      := bin/awsrun
 # urfave_cli_no_docs drops urfave/cli's markdown/man generators (and blackfriday's package init
-# from every start); awsrun writes its man page itself. bench/cmd/awsrunbench builds with the same.
-BUILDTAGS ?= urfave_cli_no_docs
+# from every start); awsrun writes its man page itself. nethttpomithttp2 drops net/http's bundled
+# HTTP/2: the credential endpoint is plain HTTP/1.1 on loopback and STS/SSO answer HTTP/1.1.
+BUILDTAGS ?= urfave_cli_no_docs nethttpomithttp2
+# No inlining in code that runs once per start or per refresh (the SDK, flag parsing, TLS): a
+# smaller binary and fewer resident pages. The endpoint's request path (net/http, encoding/json,
+# awsrun's own packages, the runtime) keeps it. bench/cmd/awsrunbench builds through `make build`.
+COLDGCFLAGS := -gcflags=github.com/aws/...=-l -gcflags=github.com/urfave/...=-l -gcflags=crypto/...=-l
 PREFIX   ?= /usr/local
 
 .PHONY: all build install test test-race test-short deps bench fuzz lint demo clean man completion cross release-check
@@ -15,7 +20,7 @@ all: build
 
 build:
 	@echo "==> build $(BIN) $(VERSION)"
-	$(GO) build -trimpath -tags "$(BUILDTAGS)" -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/awsrun
+	$(GO) build -trimpath -tags "$(BUILDTAGS)" $(COLDGCFLAGS) -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/awsrun
 
 install: build
 	@echo "==> install $(PREFIX)/bin/awsrun"
@@ -124,6 +129,7 @@ release-check:
 		t == want or sys.exit("builds: targets %s, want %s" % (sorted(t), sorted(want))); \
 		"-X main.version={{.Version}}" in b["ldflags"][0] or sys.exit("builds: ldflags lack main.version"); \
 		b.get("tags") == "$(BUILDTAGS)".split() or sys.exit("builds: tags %s, want $(BUILDTAGS)" % b.get("tags")); \
+		["-gcflags=" + g for g in b.get("gcflags", [])] == "$(COLDGCFLAGS)".split() or sys.exit("builds: gcflags %s, want $(COLDGCFLAGS)" % b.get("gcflags")); \
 		c["archives"][0]["formats"] == ["tar.gz"] or sys.exit("archives: want tar.gz"); \
 		c["checksum"]["name_template"] or sys.exit("checksum missing"); \
 		print(".goreleaser.yaml: ok,", len(t), "targets")'

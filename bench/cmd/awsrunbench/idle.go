@@ -96,7 +96,9 @@ func benchIdle(r *report, w *world, b binaries) error {
 		return fmt.Errorf("awsrun endpoint: status %d key %q err %v", code, key, err)
 	}
 	http.DefaultClient.CloseIdleConnections()
-	time.Sleep(3 * time.Second) // let start-up work (GC, idle conns) settle
+	// Let start-up work settle: the connection above leaves the endpoint's 5 s read deadline
+	// armed; the window measures the steady state of a child that has its credentials.
+	time.Sleep(8 * time.Second)
 	a0, err := sampleProc(aw.cmd.Process.Pid)
 	if err != nil {
 		return err

@@ -26,7 +26,7 @@ var (
 	loopN     = flag.Int("loop", 20, "startup: runs per sample (one sample = a loop of this many runs)")
 	rotations = flag.Int("rotations", 20, "rotations a real client goes through (1000 for the full run)")
 	lifetime  = flag.Duration("rotation-lifetime", 3*time.Second, "credential lifetime for the rotation run")
-	idleWin   = flag.Duration("idle", 30*time.Second, "idle window (scaled to per minute)")
+	idleWin   = flag.Duration("idle", time.Minute, "idle window (scaled to per minute)")
 	epReqs    = flag.Int("requests", 3000, "endpoint: requests per round and server")
 	epRounds  = flag.Int("rounds", 3, "endpoint: alternated rounds per concurrency")
 	reactN    = flag.Int("reactions", 15, "reaction: token writes measured")
@@ -94,9 +94,6 @@ func main() {
 		machine(), load0, loadavg(), time.Since(start).Round(time.Second))
 }
 
-// buildTags must match BUILDTAGS in the Makefile.
-const buildTags = "urfave_cli_no_docs"
-
 type binaries struct {
 	awsrun, minwrap, minhandler string
 }
@@ -107,9 +104,15 @@ func build(root, dir string) (binaries, error) {
 		minwrap:    filepath.Join(dir, "minwrap"),
 		minhandler: filepath.Join(dir, "minhandler"),
 	}
-	for out, pkg := range map[string]string{b.awsrun: "./cmd/awsrun", b.minwrap: "./bench/floor/minwrap", b.minhandler: "./bench/floor/minhandler"} {
-		// The tags the Makefile and the release build with (urfave/cli's doc generators out).
-		cmd := exec.Command("go", "build", "-trimpath", "-tags", buildTags, "-ldflags", "-s -w", "-o", out, pkg)
+	// awsrun exactly as `make build` (and the release) builds it: tags, gcflags, stripped.
+	cmd := exec.Command("make", "--no-print-directory", "build", "BIN="+b.awsrun)
+	cmd.Dir = root
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return b, fmt.Errorf("make build: %w", err)
+	}
+	for out, pkg := range map[string]string{b.minwrap: "./bench/floor/minwrap", b.minhandler: "./bench/floor/minhandler"} {
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
 		cmd.Dir = root
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {

@@ -136,8 +136,9 @@ func benchInit(r *report, w *world, b binaries) error {
 			t, pk := 0.0, 0
 			for _, l := range strings.Split(stderr.String(), "\n") {
 				// init github.com/x/y @1.2 ms, 0.05 ms clock, 1024 bytes, 12 allocs
+				// f[0] f[1]           f[2] f[3] f[4] f[5] f[6]
 				f := strings.Fields(l)
-				if len(f) >= 6 && f[0] == "init" && f[5] == "clock," {
+				if len(f) >= 7 && f[0] == "init" && f[6] == "clock," {
 					if v, err := strconv.ParseFloat(f[4], 64); err == nil {
 						t += v
 						pk++
