@@ -186,7 +186,7 @@ func TestWriteText(t *testing.T) {
 	r.add(Check{Name: "sso-token", Status: Fail, Message: "not logged in", Fix: "aws sso login --profile dev"})
 	var b bytes.Buffer
 	r.WriteText(&b)
-	want := "awsrun doctor: profile \"dev\" (AWS_PROFILE)\nok    clock      fine\nfail  sso-token  not logged in; fix: aws sso login --profile dev\n1 ok, 0 warning(s), 1 failed, 0 skipped\n"
+	want := "awsrun doctor: profile \"dev\" (AWS_PROFILE)\nok    clock      fine\nfail  sso-token  not logged in; fix: aws sso login --profile dev\n1 ok, 0 warnings, 1 failed, 0 skipped\n"
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}

@@ -23,7 +23,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		b.WriteString(line + "\n")
 	}
-	fmt.Fprintf(&b, "%d ok, %d warning(s), %d failed, %d skipped\n", r.OK, r.Warnings, r.Failures, r.Skipped)
+	fmt.Fprintf(&b, "%d ok, %s, %d failed, %d skipped\n", r.OK, plural(r.Warnings, "warning", "warnings"), r.Failures, r.Skipped)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -89,4 +89,12 @@ func (d *doctor) tilde(p string) string {
 		return "~" + p[len(d.home):]
 	}
 	return p
+}
+
+// plural is "1 warning", "2 warnings".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

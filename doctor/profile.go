@@ -42,7 +42,7 @@ func (d *doctor) configFiles() {
 		d.add(name, Warn, strings.Join(parts, ", ")+": no profiles", "aws configure sso --profile NAME (IAM Identity Center) or aws configure --profile NAME (access keys)")
 		return
 	}
-	d.add(name, OK, fmt.Sprintf("%s: parse, %d profile(s)", strings.Join(parts, ", "), n), "")
+	d.add(name, OK, fmt.Sprintf("%s: parse, %s", strings.Join(parts, ", "), plural(n, "profile", "profiles")), "")
 }
 
 // profile says which profile and credential source awsrun would use, and why.

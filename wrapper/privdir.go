@@ -9,11 +9,18 @@ import (
 // privateDir is awsrun's 0700 scratch directory; everything in it is 0600 and removed on exit.
 type privateDir struct{ path string }
 
-func newPrivateDir() (*privateDir, error) {
+// privateDirBase is where private directories go: $XDG_RUNTIME_DIR (per user, cleared at
+// logout) when it is a directory, else the system temp dir.
+func privateDirBase() string {
 	base := os.Getenv("XDG_RUNTIME_DIR")
 	if fi, err := os.Stat(base); base == "" || err != nil || !fi.IsDir() {
 		base = os.TempDir()
 	}
+	return base
+}
+
+func newPrivateDir() (*privateDir, error) {
+	base := privateDirBase()
 	p, err := os.MkdirTemp(base, "awsrun-")
 	if err != nil {
 		return nil, fmt.Errorf("create private dir: %w", err)

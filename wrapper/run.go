@@ -85,19 +85,19 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 
 	dir, err := newPrivateDir()
 	if err != nil {
-		return Exit{}, err
+		return Exit{}, &SetupError{Dir: privateDirBase(), Err: err}
 	}
 	defer dir.remove()
 
 	s.childConfig = s.renderChildConfig()
 	configPath, err := dir.write("config", s.childConfig)
 	if err != nil {
-		return Exit{}, err
+		return Exit{}, &SetupError{Dir: dir.path, Err: err}
 	}
 	s.writeChildCfg = func(b []byte) error { _, err := dir.write("config", b); return err }
 	credsPath, err := dir.write("credentials", nil)
 	if err != nil {
-		return Exit{}, err
+		return Exit{}, &SetupError{Dir: dir.path, Err: err}
 	}
 	region := s.region()
 	if region == "" {
@@ -111,10 +111,10 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		Logger:   log.With("component", "endpoint"),
 	})
 	if err != nil {
-		return Exit{}, err
+		return Exit{}, &SetupError{Err: err}
 	}
 	if err := ep.Start(); err != nil {
-		return Exit{}, fmt.Errorf("start credential endpoint: %w", err)
+		return Exit{}, &SetupError{Err: fmt.Errorf("start credential endpoint: %w", err)}
 	}
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)

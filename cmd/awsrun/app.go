@@ -159,7 +159,11 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 			}
 			err = action(cfg)
 			if n := g.held.Load(); n > 0 {
-				fmt.Fprintf(stderr, "awsrun: %d warning(s) were held back while the command ran; use --log-file to keep them\n", n)
+				what := fmt.Sprintf("%d warnings were", n)
+				if n == 1 {
+					what = "1 warning was"
+				}
+				fmt.Fprintf(stderr, "awsrun: %s held back while the command ran; use --log-file to keep them\n", what)
 			}
 			return err
 		},

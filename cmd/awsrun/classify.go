@@ -25,6 +25,7 @@ func classify(err error) (int, string) {
 		resolve    *creds.ResolveError
 		nested     *wrapper.NestedError
 		internal   *wrapper.InternalError
+		setup      *wrapper.SetupError
 	)
 	// Only awsrun's own errors carry an exit code: a failing credential_process also has one
 	// (its exit status), which must not become awsrun's.
@@ -32,6 +33,11 @@ func classify(err error) (int, string) {
 	case errors.As(err, &internal):
 		// A recovered panic: the child was stopped and awsrun cleaned up; the stack is in the log.
 		return exitSoftware, reportBugHint
+	case errors.As(err, &setup):
+		if setup.Dir != "" {
+			return exitSoftware, "check that " + setup.Dir + " is writable and has room: ls -ld " + setup.Dir + "; df -h " + setup.Dir + "   (or set TMPDIR to another directory)"
+		}
+		return exitSoftware, "check that the loopback interface is up: ip addr show lo   (awsrun listens on 127.0.0.1)"
 	case errors.As(err, &start):
 		// The child could not be started: 126 not executable, 127 not found.
 		return start.ExitCode(), ""

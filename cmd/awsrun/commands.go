@@ -51,7 +51,9 @@ func (e *codedError) Error() string { return e.msg }
 func (e *codedError) ExitCode() int { return e.code }
 
 // subcommandUsage turns a flag error of a subcommand into the usage error main reports.
-func subcommandUsage(_ *cli.Context, err error, _ bool) error { return &usageError{err: err} }
+func subcommandUsage(c *cli.Context, err error, _ bool) error {
+	return &usageError{err: err, cmd: c.Command}
+}
 
 // profileFlags are the flags doctor and export take themselves; the root's -p and --region
 // (and AWSRUN_PROFILE, AWSRUN_REGION) apply when they are not given.
@@ -88,7 +90,7 @@ func commandConfig(c *cli.Context, environ []string, stdin, stderr *os.File) (cf
 	}
 	level, err := parseLevel(levelName)
 	if err != nil {
-		return cfg, "", nil, &usageError{err: err}
+		return cfg, "", nil, &usageError{err: err, cmd: c.Command}
 	}
 	logFile, _ := inherited(c, "log-file")
 	logger, _, closer, err := newLogger(level, logFile, stderr)
@@ -129,7 +131,7 @@ func commandConfig(c *cli.Context, environ []string, stdin, stderr *os.File) (cf
 // noArgs refuses stray arguments, which would otherwise be silently ignored.
 func noArgs(c *cli.Context) error {
 	if c.Args().Present() {
-		return &usageError{err: fmt.Errorf("awsrun %s takes no arguments (got %q); to run a program called %s, use: awsrun -- %s", c.Command.Name, c.Args().First(), c.Command.Name, c.Command.Name)}
+		return &usageError{cmd: c.Command, err: fmt.Errorf("awsrun %s takes no arguments (got %q); to run a program called %s, use: awsrun -- %s", c.Command.Name, c.Args().First(), c.Command.Name, c.Command.Name)}
 	}
 	return nil
 }

@@ -81,9 +81,12 @@ func completionCommand(app *cli.App, stdout io.Writer) *cli.Command {
 				return runAsChild(c)
 			}
 			if c.NArg() != 1 {
-				return &usageError{err: fmt.Errorf("awsrun completion takes one shell: bash, zsh or fish")}
+				return &usageError{cmd: c.Command, err: fmt.Errorf("awsrun completion takes one shell: bash, zsh or fish")}
 			}
 			script, err := completionScript(app, c.Args().First())
+			if ue, ok := err.(*usageError); ok {
+				ue.cmd = c.Command
+			}
 			if err != nil {
 				return err
 			}

@@ -72,7 +72,11 @@ func doctorCommand(environ []string, stdin, stdout, stderr *os.File) *cli.Comman
 				return err
 			}
 			if rep.Failed() {
-				return &codedError{code: 1, msg: fmt.Sprintf("doctor found %d failing check(s); each says how to fix it", rep.Failures)}
+				checks := "checks"
+				if rep.Failures == 1 {
+					checks = "check"
+				}
+				return &codedError{code: exitDoctorFailed, msg: fmt.Sprintf("doctor found %d failing %s; each says how to fix it", rep.Failures, checks)}
 			}
 			return nil
 		},

@@ -87,7 +87,7 @@ func TestDoctorHealthySSOProfile(t *testing.T) {
 			t.Errorf("unexpected line %q", l)
 		}
 	}
-	if !strings.HasSuffix(lines[len(lines)-1], "0 warning(s), 0 failed, 0 skipped") {
+	if !strings.HasSuffix(lines[len(lines)-1], "0 warnings, 0 failed, 0 skipped") {
 		t.Errorf("summary %q", lines[len(lines)-1])
 	}
 	w.assertNoSecrets("doctor text output", r.stdout, r.stderr)
@@ -120,7 +120,7 @@ func TestDoctorClockSkew(t *testing.T) {
 			if c.status != doctor.OK {
 				expect(t, rep, "clock", c.status, []string{"STS Date header"}, "timedatectl")
 			}
-			if c.code == 1 && !strings.Contains(r.stderr, "awsrun: error: doctor found 1 failing check(s)") {
+			if c.code == 1 && !strings.Contains(r.stderr, "awsrun: error: doctor found 1 failing check;") {
 				t.Errorf("stderr %q", r.stderr)
 			}
 		})

@@ -7,7 +7,7 @@ const (
 	exitUsage        = 2  // bad flags or no command: usage is printed
 	exitDataErr      = 65 // a config or credentials file is malformed (file:line in the message)
 	exitUnavailable  = 69 // credentials could not be resolved (AWS unreachable, process failed)
-	exitSoftware     = 70 // internal error: endpoint, temp files, signals, a recovered panic (wrapper.InternalError)
+	exitSoftware     = 70 // internal error: private dir or endpoint setup (wrapper.SetupError), a recovered panic (wrapper.InternalError)
 	exitNoPerm       = 77 // AWS refused: SSO session ended (aws sso login), keys invalid, MFA needed
 	exitConfig       = 78 // profile missing or incomplete, nested awsrun for another profile
 	exitNotExec      = 126
@@ -30,7 +30,7 @@ var exitCodes = []struct {
 	{exitUsage, false, "Usage error: unknown flag, bad flag value, or no command; the usage is printed."},
 	{exitDataErr, false, "A config or credentials file is malformed; the message names the file and line."},
 	{exitUnavailable, false, "Credentials could not be resolved: AWS unreachable, credential_process failed."},
-	{exitSoftware, false, "Internal error: endpoint, temporary files, signals, or a bug in awsrun (the log has the details; please report it)."},
+	{exitSoftware, false, "Internal error: awsrun could not set up its private directory or credential endpoint (the message says which), or a bug in awsrun (it stops the command and cleans up; the log has the details, please report it)."},
 	{exitNoPerm, false, "AWS refused: the SSO session ended or never started (aws sso login --profile P), keys are invalid, or an MFA code is needed without a terminal."},
 	{exitConfig, false, "The profile is missing (the message lists those that exist) or has no credential settings, or a nested awsrun asked for another profile."},
 }

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/awsrun/awsrun/wrapper"
+	"github.com/urfave/cli/v2"
 )
 
 func main() {
@@ -24,8 +25,12 @@ func main() {
 	os.Exit(code)
 }
 
-// usageError is a command-line mistake: main prints the usage and exits 2.
-type usageError struct{ err error }
+// usageError is a command-line mistake: main prints the usage and exits 2. cmd is the
+// subcommand it concerns (nil: awsrun itself), whose usage line and --help are shown.
+type usageError struct {
+	err error
+	cmd *cli.Command
+}
 
 func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
@@ -84,6 +89,13 @@ func usageMessage(err error) string {
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
 		return "unknown flag --" + strings.TrimLeft(name, "-")
 	}
+	// the flag package: invalid boolean value "maybe" for -json: parse error
+	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
+		if value, flag, ok := strings.Cut(rest, " for -"); ok {
+			flag, _, _ = strings.Cut(flag, ":")
+			return fmt.Sprintf("bad --%s=%s: use --%s or --%s=false", flag, value, flag, flag)
+		}
+	}
 	// urfave/cli: invalid value "abc" for flag -refresh-before: parse error
 	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
 		if value, flag, ok := strings.Cut(rest, " for flag -"); ok {
@@ -104,7 +116,12 @@ var durationFlags = map[string]bool{"refresh-before": true, "duration": true, "s
 func report(w io.Writer, err error) int {
 	var ue *usageError
 	if errors.As(err, &ue) || errors.Is(err, wrapper.ErrNoCommand) {
-		fmt.Fprintf(w, "awsrun: error: %s\nusage: awsrun [flags] -- COMMAND [ARGS...]\nawsrun: try: awsrun --help\n", usageMessage(err))
+		usage, help := "awsrun [flags] -- COMMAND [ARGS...]", "awsrun --help"
+		if ue != nil && ue.cmd != nil {
+			usage, _ = splitUsage(ue.cmd.UsageText, "awsrun "+ue.cmd.Name+" [flags]")
+			help = "awsrun " + ue.cmd.Name + " --help"
+		}
+		fmt.Fprintf(w, "awsrun: error: %s\nusage: %s\nawsrun: try: %s\n", usageMessage(err), usage, help)
 		return exitUsage
 	}
 	code, hint := classify(err)

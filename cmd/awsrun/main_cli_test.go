@@ -211,6 +211,12 @@ func TestCLIErrors(t *testing.T) {
 		{"mistyped_profile", procConfig, nil, []string{"-p", "SSO", "--", "true"}, exitConfig},
 		// A failing credential_process exits 1; that is not awsrun's exit code.
 		{"credential_process_fails", "[default]\ncredential_process = false\n", nil, []string{"--", "true"}, exitUnavailable},
+		{"bad_duration", procConfig, nil, []string{"--refresh-before", "abc", "--", "true"}, exitUsage},
+		{"nonpositive_duration", procConfig, nil, []string{"--refresh-before", "0", "--", "true"}, exitUsage},
+		{"bad_bool", procConfig, nil, []string{"doctor", "--json=maybe"}, exitUsage},
+		{"subcommand_unknown_flag", procConfig, nil, []string{"export", "--bogus"}, exitUsage},
+		{"completion_unknown_shell", procConfig, nil, []string{"completion", "tcsh"}, exitUsage},
+		{"log_file_unwritable", procConfig, nil, []string{"--log-file", "/nonexistent-dir/awsrun.log", "--", "true"}, exitUsage},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -334,5 +340,23 @@ func TestVersion(t *testing.T) {
 	r := runAwsrun(t, t.TempDir(), nil, "--version")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "awsrun ") || !strings.Contains(r.stdout, "go1.") {
 		t.Errorf("version: %d %q", r.code, r.stdout)
+	}
+}
+
+// TestPrivateDirFailureIs70: awsrun cannot create its private directory (TMPDIR is a file):
+// exit 70, and the try: line names the directory to check.
+func TestPrivateDirFailureIs70(t *testing.T) {
+	h := home(t, procConfig)
+	notDir := filepath.Join(h, "not-a-dir")
+	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runAwsrun(t, h, []string{"XDG_RUNTIME_DIR=", "TMPDIR=" + notDir}, "-p", "proc", "--", "true")
+	// The harness shows h as $HOME in stderr.
+	if r.code != exitSoftware {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, exitSoftware, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "awsrun: error: create private dir:") || !strings.Contains(r.stderr, "awsrun: try: check that $HOME/not-a-dir is writable") {
+		t.Fatalf("stderr:\n%s", r.stderr)
 	}
 }
