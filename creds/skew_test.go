@@ -2,9 +2,7 @@ package creds
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -43,52 +41,18 @@ func TestServerTimeReachesTheCredentialProviders(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fake.Close() })
-	fake.AddUser(mfaUser, mfaSecret)
-	fake.AddSSOAccessToken("skew-sso-token", time.Now().Add(8*time.Hour))
+	w, err := fakeaws.StageWorld(t.TempDir(), fake, fakeaws.WorldOptions{
+		AccessKeyID: mfaUser, SecretAccessKey: mfaSecret, SSOToken: "skew-sso-token",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	fake.SetClockSkew(skew)
-
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	for _, k := range []string{"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC"} {
-		t.Setenv(k, fake.URL())
+	for _, kv := range w.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
 	}
-	cache := filepath.Join(home, ".aws", "sso", "cache")
-	if err := os.MkdirAll(cache, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fakeaws.WriteSSOTokenCache(cache, "corp", fakeaws.CachedToken{
-		StartURL: "https://corp.awsapps.com/start", Region: "us-east-1", AccessToken: "skew-sso-token",
-		ExpiresAt: time.Now().Add(8 * time.Hour),
-	}); err != nil {
-		t.Fatal(err)
-	}
-	cp, kp := filepath.Join(home, "config"), filepath.Join(home, "credentials")
-	config := `[profile sso]
-sso_session = corp
-sso_account_id = 111122223333
-sso_role_name = Developer
-region = us-east-1
-
-[sso-session corp]
-sso_start_url = https://corp.awsapps.com/start
-sso_region = us-east-1
-
-[profile role]
-role_arn = arn:aws:iam::123456789012:role/Deployer
-source_profile = base
-region = us-east-1
-
-[profile static]
-region = us-east-1
-`
-	keys := fmt.Sprintf("[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n[static]\naws_access_key_id = %[1]s\naws_secret_access_key = %[2]s\n", mfaUser, mfaSecret)
-	if err := os.WriteFile(cp, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(kp, []byte(keys), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cp, kp := w.ConfigFile, w.CredentialsFile
 	files, err := LoadFiles(cp, kp)
 	if err != nil {
 		t.Fatal(err)

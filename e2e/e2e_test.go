@@ -77,6 +77,9 @@ type world struct {
 	env  []string
 }
 
+// newWorld starts a fake whose credentials live lifetime and stages a HOME for it with
+// fakeaws.StageWorld: profiles sso, role (from base's keys) and static, and an SSO login valid
+// for 8 hours.
 func newWorld(t testing.TB, lifetime time.Duration) *world {
 	t.Helper()
 	fake := fakeaws.New(fakeaws.Options{Lifetime: lifetime})
@@ -84,63 +87,13 @@ func newWorld(t testing.TB, lifetime time.Duration) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fake.Close() })
-	fake.AddUser(userKey, userSecret)
-	fake.AddSSOAccessToken(ssoToken, time.Now().Add(8*time.Hour))
-
 	home := t.TempDir()
-	aws := filepath.Join(home, ".aws")
-	if err := os.MkdirAll(filepath.Join(aws, "sso", "cache"), 0o700); err != nil {
+	staged, err := fakeaws.StageWorld(home, fake, fakeaws.WorldOptions{AccessKeyID: userKey, SecretAccessKey: userSecret, SSOToken: ssoToken})
+	if err != nil {
 		t.Fatal(err)
-	}
-	config := `[default]
-region = us-east-1
-
-[profile sso]
-sso_session = corp
-sso_account_id = 111122223333
-sso_role_name = Developer
-region = us-east-1
-
-[sso-session corp]
-sso_start_url = https://corp.awsapps.com/start
-sso_region = us-east-1
-sso_registration_scopes = sso:account:access
-
-[profile role]
-role_arn = arn:aws:iam::123456789012:role/Deployer
-source_profile = base
-region = us-east-1
-
-[profile static]
-region = us-east-1
-`
-	creds := fmt.Sprintf("[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n[static]\naws_access_key_id = %s\naws_secret_access_key = %s\n", userKey, userSecret, userKey, userSecret)
-	write(t, filepath.Join(aws, "config"), config)
-	write(t, filepath.Join(aws, "credentials"), creds)
-	if _, err := fakeaws.WriteSSOTokenCache(filepath.Join(aws, "sso", "cache"), "corp", fakeaws.CachedToken{
-		StartURL: "https://corp.awsapps.com/start", Region: "us-east-1", AccessToken: ssoToken,
-		ExpiresAt: time.Now().Add(8 * time.Hour),
-	}); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{
-		"HOME=" + home,
-		"PATH=" + os.Getenv("PATH"),
-		"TMPDIR=" + home,
-		"AWS_EC2_METADATA_DISABLED=true",
-		"AWS_ENDPOINT_URL_STS=" + fake.URL(),
-		"AWS_ENDPOINT_URL_SSO=" + fake.URL(),
-		"AWS_ENDPOINT_URL_SSO_OIDC=" + fake.URL(),
-		"AWS_PAGER=",
-		"PYTHONUNBUFFERED=1",
-	}
-	for _, k := range []string{"PYENV_ROOT", "PYENV_VERSION", "NODE_PATH", "LANG"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
 	}
 	tt, _ := t.(*testing.T)
-	return &world{t: tt, fake: fake, home: home, env: env}
+	return &world{t: tt, fake: fake, home: home, env: staged.Env}
 }
 
 func write(t testing.TB, path, data string) {

@@ -12,10 +12,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/awsrun/awsrun/internal/testutil"
 )
 
 // proc is awsrun started with pipes, for tests that drive its child line by line: the child
@@ -25,7 +26,7 @@ type proc struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	lines  chan string
-	stderr lockedBuffer
+	stderr testutil.LockedBuffer
 	done   chan struct{} // closed when awsrun has exited; state then holds how
 	state  *os.ProcessState
 }
@@ -164,23 +165,6 @@ func signalAll(pids []int, sig syscall.Signal) {
 	for _, pid := range pids {
 		syscall.Kill(pid, sig)
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // waitFor polls cond until it holds, failing the test if awsrun exits first or limit passes.

@@ -10,12 +10,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/awsrun/awsrun/internal/fakeaws"
+	"github.com/awsrun/awsrun/internal/testutil"
 	"github.com/awsrun/awsrun/wrapper"
 )
 
@@ -247,7 +247,7 @@ type supervisor struct {
 	cmd    *exec.Cmd
 	done   chan struct{}
 	ready  chan struct{}
-	stderr *lockedBuffer
+	stderr *testutil.LockedBuffer
 }
 
 // startSupervisor starts awsrun ARGS and returns once its child is ready; the test's cleanup
@@ -259,7 +259,7 @@ func startSupervisor(t *testing.T, w *fakeWorld, args ...string) *supervisor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &supervisor{cmd: cmd, done: make(chan struct{}), ready: make(chan struct{}, 64), stderr: &lockedBuffer{}}
+	s := &supervisor{cmd: cmd, done: make(chan struct{}), ready: make(chan struct{}, 64), stderr: &testutil.LockedBuffer{}}
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -308,24 +308,6 @@ func (s *supervisor) stop(t *testing.T, sig os.Signal) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("awsrun did not exit after %v", sig)
 	}
-}
-
-// lockedBuffer collects a process's stderr while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func TestExportRefusesToLoopThroughItsOwnCredentialProcess(t *testing.T) {

@@ -26,27 +26,14 @@ const (
 	worldStartURL   = "https://corp.awsapps.com/start"
 )
 
-const worldConfig = `[default]
-region = us-east-1
-
-[profile sso]
-sso_session = corp
-sso_account_id = 111122223333
-sso_role_name = Developer
-region = us-east-1
-
-[sso-session corp]
-sso_start_url = https://corp.awsapps.com/start
-sso_region = us-east-1
-sso_registration_scopes = sso:account:access
-
-[profile role]
-role_arn = arn:aws:iam::123456789012:role/Deployer
-source_profile = base
-duration_seconds = 7200
-region = eu-west-1
-
-[profile mfa]
+// worldOptions stage worldConfig: profiles sso and noregion on [sso-session corp], role and
+// mfa from base's keys (the only ones in ~/.aws/credentials), proc through credential_process.
+var worldOptions = fakeaws.WorldOptions{
+	AccessKeyID: worldUserKey, SecretAccessKey: worldUserSecret, KeyProfiles: []string{"base"},
+	SSOToken: worldSSOToken, StartURL: worldStartURL,
+	ClientID: worldClientID, ClientSecret: worldClientSec, RefreshToken: worldRefresh,
+	RoleRegion: "eu-west-1", RoleDuration: 2 * time.Hour,
+	ExtraConfig: `[profile mfa]
 role_arn = arn:aws:iam::123456789012:role/Deployer
 source_profile = base
 mfa_serial = arn:aws:iam::123456789012:mfa/me
@@ -60,7 +47,10 @@ sso_role_name = Developer
 [profile proc]
 credential_process = $TESTBIN __credproc__
 region = eu-west-1
-`
+`,
+}
+
+var worldConfig = fakeaws.WorldConfig(worldOptions)
 
 type fakeWorld struct {
 	t    *testing.T
@@ -69,8 +59,9 @@ type fakeWorld struct {
 	env  []string // for runAwsrun and awsrunCmd: the fake's endpoints
 }
 
-// newFakeWorld starts the fake and writes HOME; config "" means worldConfig. The SSO token is
-// refreshable (refresh token and client registration present) and valid for 8 hours.
+// newFakeWorld starts the fake and writes HOME; config "" means worldConfig, and $TESTBIN in it
+// is this test binary. The SSO token is refreshable (refresh token and client registration
+// present) and valid for 8 hours.
 func newFakeWorld(t *testing.T, o fakeaws.Options, config string) *fakeWorld {
 	t.Helper()
 	if config == "" {
@@ -81,18 +72,13 @@ func newFakeWorld(t *testing.T, o fakeaws.Options, config string) *fakeWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fake.Close() })
-	fake.AddUser(worldUserKey, worldUserSecret)
-	fake.AddSSOAccessToken(worldSSOToken, time.Now().Add(8*time.Hour))
-	fake.AddSSOClient(worldClientID, worldClientSec, worldRefresh)
-	h := home(t, config)
-	w := &fakeWorld{t: t, fake: fake, home: h, env: []string{
-		"AWS_ENDPOINT_URL_STS=" + fake.URL(),
-		"AWS_ENDPOINT_URL_SSO=" + fake.URL(),
-		"AWS_ENDPOINT_URL_SSO_OIDC=" + fake.URL(),
-	}}
-	w.writeFile(".aws/credentials", fmt.Sprintf("[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n", worldUserKey, worldUserSecret))
-	w.login(8*time.Hour, true)
-	return w
+	wo := worldOptions
+	wo.Config = strings.ReplaceAll(config, "$TESTBIN", os.Args[0])
+	h := t.TempDir()
+	if _, err := fakeaws.StageWorld(h, fake, wo); err != nil {
+		t.Fatal(err)
+	}
+	return &fakeWorld{t: t, fake: fake, home: h, env: fake.EndpointEnv()}
 }
 
 // login stages what `aws sso login` leaves in ~/.aws/sso/cache.

@@ -1,7 +1,6 @@
 package fakeaws
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -13,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/awsrun/awsrun/internal/testutil"
 )
 
 func TestLifecycle(t *testing.T) {
@@ -82,25 +83,8 @@ func TestConcurrentClients(t *testing.T) {
 	}
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestLogsCarryNoSecrets(t *testing.T) {
-	var buf lockedBuffer
+	var buf testutil.LockedBuffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clock := NewClock(time.Now())
 	s := startServer(t, Options{Now: clock.Now, Logger: logger})

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -25,68 +24,27 @@ type world struct {
 	env  []string
 }
 
+// newWorld stages, with fakeaws.StageWorld, profiles sso and static (no role) and an SSO login
+// valid for 8 hours.
 func newWorld(parent string, lifetime time.Duration) (*world, error) {
 	fake := fakeaws.New(fakeaws.Options{Lifetime: lifetime})
 	if err := fake.Start(); err != nil {
 		return nil, err
 	}
-	fake.AddUser(userKey, userSecret)
-	fake.AddSSOAccessToken(ssoToken, time.Now().Add(8*time.Hour))
 	home, err := os.MkdirTemp(parent, "home-")
 	if err != nil {
 		fake.Close()
 		return nil, err
 	}
-	aws := filepath.Join(home, ".aws")
-	if err := os.MkdirAll(filepath.Join(aws, "sso", "cache"), 0o700); err != nil {
+	staged, err := fakeaws.StageWorld(home, fake, fakeaws.WorldOptions{
+		AccessKeyID: userKey, SecretAccessKey: userSecret, KeyProfiles: []string{"static"},
+		SSOToken: ssoToken, StartURL: startURL,
+	})
+	if err != nil {
+		fake.Close()
 		return nil, err
 	}
-	config := `[default]
-region = us-east-1
-
-[profile sso]
-sso_session = corp
-sso_account_id = 111122223333
-sso_role_name = Developer
-region = us-east-1
-
-[sso-session corp]
-sso_start_url = ` + startURL + `
-sso_region = us-east-1
-sso_registration_scopes = sso:account:access
-
-[profile static]
-region = us-east-1
-`
-	creds := fmt.Sprintf("[static]\naws_access_key_id = %s\naws_secret_access_key = %s\n", userKey, userSecret)
-	if err := os.WriteFile(filepath.Join(aws, "config"), []byte(config), 0o600); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(aws, "credentials"), []byte(creds), 0o600); err != nil {
-		return nil, err
-	}
-	if _, err := fakeaws.WriteSSOTokenCache(filepath.Join(aws, "sso", "cache"), "corp", fakeaws.CachedToken{
-		StartURL: startURL, Region: "us-east-1", AccessToken: ssoToken, ExpiresAt: time.Now().Add(8 * time.Hour),
-	}); err != nil {
-		return nil, err
-	}
-	env := []string{
-		"HOME=" + home,
-		"PATH=" + os.Getenv("PATH"),
-		"TMPDIR=" + home,
-		"AWS_EC2_METADATA_DISABLED=true",
-		"AWS_ENDPOINT_URL_STS=" + fake.URL(),
-		"AWS_ENDPOINT_URL_SSO=" + fake.URL(),
-		"AWS_ENDPOINT_URL_SSO_OIDC=" + fake.URL(),
-		"AWS_PAGER=",
-		"PYTHONUNBUFFERED=1",
-	}
-	for _, k := range []string{"PYENV_ROOT", "PYENV_VERSION", "NODE_PATH", "LANG"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
-	return &world{fake: fake, home: home, env: env}, nil
+	return &world{fake: fake, home: home, env: staged.Env}, nil
 }
 
 func (w *world) close() { w.fake.Close() }
