@@ -48,6 +48,7 @@ func (s *session) sessionEnded(ctx context.Context, cause error) {
 	}
 	go func() {
 		defer s.loggingIn.Store(false)
+		defer s.recoverInternal()
 		if s.login(ctx, false) {
 			s.tokenChanged(ctx)
 		}
@@ -101,6 +102,7 @@ func (s *session) login(ctx context.Context, foreground bool) bool {
 	if r != nil {
 		go func() {
 			defer r.Close()
+			defer s.recoverInternal()
 			s.relayLoginOutput(r)
 		}()
 	}

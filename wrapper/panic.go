@@ -84,6 +84,14 @@ func (s *session) waitInternal(ctx context.Context) error {
 	}
 }
 
+// recoverInternal, deferred at the top of a goroutine that no errgroup owns (the automatic
+// login and its output relay), turns a panic there into a report that ends the run.
+func (s *session) recoverInternal() {
+	if v := recover(); v != nil {
+		s.reportInternal(internalError(s.log, v))
+	}
+}
+
 // guardUpstream wraps a source the session opened.
 func (s *session) guardUpstream(src upstream) upstream {
 	return guardedUpstream{src: src, log: s.log, report: s.reportInternal}

@@ -207,3 +207,24 @@ func TestGuardedUpstreamEndsTheRun(t *testing.T) {
 		t.Errorf("waitInternal = %v, want the first report %v", got, ie)
 	}
 }
+
+// TestRecoverInternalReportsGoroutinePanic: a panic in a goroutine no errgroup owns (the
+// automatic login) is logged and reported, so waitInternal ends the run.
+func TestRecoverInternalReportsGoroutinePanic(t *testing.T) {
+	var logged strings.Builder
+	s := &session{log: slog.New(slog.NewTextHandler(&logged, nil)), internal: make(chan *InternalError, 1)}
+	go func() {
+		defer s.recoverInternal()
+		panic("login boom")
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := s.waitInternal(ctx)
+	var ie *InternalError
+	if !errors.As(err, &ie) || ie.Value != "login boom" {
+		t.Fatalf("waitInternal = %v, want the goroutine's panic", err)
+	}
+	if !strings.Contains(logged.String(), "awsrun: internal error: login boom") {
+		t.Fatalf("log:\n%s", logged.String())
+	}
+}
