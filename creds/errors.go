@@ -57,10 +57,17 @@ func (e *MFARequiredError) Hint() string {
 	return fmt.Sprintf("run awsrun from a terminal to type the code, or set mfa_process in [profile %s] to a command that prints it", e.Profile)
 }
 
-// IncompleteProfileError means the profile exists but says nothing about credentials.
-type IncompleteProfileError struct{ Profile string }
+// IncompleteProfileError means the profile exists but says nothing about credentials, or is
+// an SSO profile that lacks some of its settings (Missing).
+type IncompleteProfileError struct {
+	Profile string
+	Missing []string
+}
 
 func (e *IncompleteProfileError) Error() string {
+	if len(e.Missing) > 0 {
+		return fmt.Sprintf("profile %q uses SSO but lacks %s", e.Profile, strings.Join(e.Missing, ", "))
+	}
 	return fmt.Sprintf("profile %q has no credential settings (sso_session, role_arn, credential_process or access keys)", e.Profile)
 }
 

@@ -162,6 +162,33 @@ func (p *Profile) Kind() string {
 	return "none"
 }
 
+// MissingSSO lists what an SSO profile lacks before AWS can be asked for its role credentials
+// (the SDK would refuse it with the same list): nil for a complete one or a profile without SSO.
+func (p *Profile) MissingSSO() []string {
+	if p.Kind() != "sso" {
+		return nil
+	}
+	var missing []string
+	need := func(keys map[string]string, where string, names ...string) {
+		for _, n := range names {
+			if keys[n] == "" {
+				missing = append(missing, where+n)
+			}
+		}
+	}
+	need(p.Keys, "", "sso_account_id", "sso_role_name")
+	if name := p.Keys["sso_session"]; name != "" {
+		sec := p.files.Config.Section("sso-session " + name)
+		if sec == nil {
+			return append(missing, "[sso-session "+name+"]")
+		}
+		need(sec.Keys, "[sso-session "+name+"] ", "sso_start_url", "sso_region")
+		return missing
+	}
+	need(p.Keys, "", "sso_region")
+	return missing
+}
+
 // SSOCacheKey returns what names the SSO token cache file: the sso-session name, or the start
 // URL for legacy SSO profiles; empty when the profile does not use SSO.
 func (p *Profile) SSOCacheKey() string {

@@ -124,3 +124,35 @@ func TestRedact(t *testing.T) {
 		t.Errorf("Redact short = %s", got)
 	}
 }
+
+func TestMissingSSO(t *testing.T) {
+	cases := []struct {
+		config string
+		want   string
+	}{
+		{"[profile p]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = R\n[sso-session corp]\nsso_start_url = https://x\nsso_region = us-east-1\n", ""},
+		{"[profile p]\nsso_start_url = https://x\nsso_region = us-east-1\nsso_account_id = 1\nsso_role_name = R\n", ""},
+		{"[profile p]\nsso_start_url = https://x\nsso_region = us-east-1\n", "sso_account_id, sso_role_name"},
+		{"[profile p]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = R\n", "[sso-session corp]"},
+		{"[profile p]\nsso_session = corp\nsso_role_name = R\n[sso-session corp]\nsso_start_url = https://x\n", "sso_account_id, [sso-session corp] sso_region"},
+		{"[profile p]\nregion = us-east-1\naws_access_key_id = A\naws_secret_access_key = S\n", ""},
+	}
+	for _, c := range cases {
+		dir := t.TempDir()
+		cp := filepath.Join(dir, "config")
+		if err := os.WriteFile(cp, []byte(c.config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		files, err := LoadFiles(cp, filepath.Join(dir, "credentials"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := files.Lookup("p")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(p.MissingSSO(), ", "); got != c.want {
+			t.Errorf("%q: missing %q, want %q", c.config, got, c.want)
+		}
+	}
+}

@@ -96,6 +96,9 @@ func Open(ctx context.Context, files *Files, o Options) (*Source, error) {
 		if p.Kind() == "none" {
 			return nil, &IncompleteProfileError{Profile: o.Profile}
 		}
+		if missing := p.MissingSSO(); len(missing) > 0 {
+			return nil, &IncompleteProfileError{Profile: o.Profile, Missing: missing}
+		}
 		s.profile = p
 		loadOpts = append(loadOpts, config.WithSharedConfigProfile(o.Profile))
 	}

@@ -50,6 +50,8 @@ func classify(err error) (int, string) {
 			return exitConfig, "awsrun --profile " + near + " ..."
 		}
 		return exitConfig, "aws configure sso --profile " + notFound.Name + "   (or, for access keys: aws configure --profile " + notFound.Name + ")"
+	case errors.As(err, &incomplete) && len(incomplete.Missing) > 0:
+		return exitConfig, "aws configure sso --profile " + incomplete.Profile
 	case errors.As(err, &incomplete):
 		return exitConfig, "aws configure sso --profile " + incomplete.Profile + "   (or, for access keys: aws configure --profile " + incomplete.Profile + ")"
 	case errors.As(err, &nested):

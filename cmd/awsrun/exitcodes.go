@@ -32,5 +32,5 @@ var exitCodes = []struct {
 	{exitUnavailable, false, "Credentials could not be resolved: AWS unreachable, credential_process failed."},
 	{exitSoftware, false, "Internal error: awsrun could not set up its private directory or credential endpoint (the message says which), or a bug in awsrun (it stops the command and cleans up; the log has the details, please report it)."},
 	{exitNoPerm, false, "AWS refused: the SSO session ended or never started (aws sso login --profile P), keys are invalid, or an MFA code is needed without a terminal."},
-	{exitConfig, false, "The profile is missing (the message lists those that exist) or has no credential settings, or a nested awsrun asked for another profile."},
+	{exitConfig, false, "The profile is missing (the message lists those that exist), has no credential settings or lacks some SSO settings (listed), or a nested awsrun asked for another profile."},
 }

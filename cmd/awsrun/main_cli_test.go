@@ -211,6 +211,7 @@ func TestCLIErrors(t *testing.T) {
 		{"mistyped_profile", procConfig, nil, []string{"-p", "SSO", "--", "true"}, exitConfig},
 		// A failing credential_process exits 1; that is not awsrun's exit code.
 		{"credential_process_fails", "[default]\ncredential_process = false\n", nil, []string{"--", "true"}, exitUnavailable},
+		{"incomplete_sso_profile", "[profile legacy]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n", nil, []string{"-p", "legacy", "--", "true"}, exitConfig},
 		{"bad_duration", procConfig, nil, []string{"--refresh-before", "abc", "--", "true"}, exitUsage},
 		{"nonpositive_duration", procConfig, nil, []string{"--refresh-before", "0", "--", "true"}, exitUsage},
 		{"bad_bool", procConfig, nil, []string{"doctor", "--json=maybe"}, exitUsage},
