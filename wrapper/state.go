@@ -56,7 +56,8 @@ func (p *statePublisher) register() {
 		CredentialsFile: credsPath,
 		NoSession:       cfg.NoSession,
 	}
-	p.fill(&e, p.k.current())
+	filled := p.k.current()
+	p.fill(&e, filled)
 	h, err := state.Open(state.Dir(getenv)).Register(e)
 	if err != nil {
 		cfg.Logger.Warn("awsrun status will not list this process", "error", err)
@@ -65,8 +66,11 @@ func (p *statePublisher) register() {
 	p.mu.Lock()
 	p.h = h
 	p.mu.Unlock()
-	// A refresh between fill and the assignment above found no handle to update.
-	p.refreshed(p.k.current())
+	// A refresh between fill and the assignment above found no handle to update; only then is
+	// the entry rewritten.
+	if cur := p.k.current(); cur != filled {
+		p.refreshed(cur)
+	}
 	if err := h.Serve(p); err != nil {
 		cfg.Logger.Info("awsrun export will resolve by itself instead of asking this process", "error", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -70,14 +71,7 @@ func (o WorldOptions) startURL() string {
 	return o.StartURL
 }
 
-func (o WorldOptions) hasKeys(profile string) bool {
-	for _, p := range o.keyProfiles() {
-		if p == profile {
-			return true
-		}
-	}
-	return false
-}
+func (o WorldOptions) hasKeys(profile string) bool { return slices.Contains(o.keyProfiles(), profile) }
 
 // WorldConfig is the ~/.aws/config StageWorld generates: [default] (region us-east-1),
 // [profile sso] (account 111122223333, role Developer) on [sso-session corp], [profile role]
