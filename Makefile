@@ -1,5 +1,10 @@
 # awsrun: build, test and measure. Every target is phony: make is a command runner here.
 GO       ?= go
+# The Go release awsrun is built and tested with: 1.26.8 has reachable standard-library
+# vulnerabilities (make vuln) fixed in 1.27.3. The go command fetches it from the module proxy
+# on first use; go.mod names it too, so a build without this variable fails instead of using
+# an older Go.
+export GOTOOLCHAIN := go1.27.3
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
@@ -14,7 +19,7 @@ BUILDTAGS ?= urfave_cli_no_docs nethttpomithttp2
 COLDGCFLAGS := -gcflags=github.com/aws/...=-l -gcflags=github.com/urfave/...=-l -gcflags=crypto/...=-l
 PREFIX   ?= /usr/local
 
-.PHONY: all build install test test-race test-short deps bench fuzz lint demo clean man completion cross release-check
+.PHONY: all build install test test-race test-short deps bench fuzz lint vuln demo clean man completion cross release-check
 
 all: build
 
@@ -84,6 +89,19 @@ lint:
 	$(GO) vet ./...
 	GOOS=darwin $(GO) vet ./...
 	GOOS=windows $(GO) vet ./...
+
+# vuln runs govulncheck against a vulnerability database built offline from the pinned
+# golang.org/x/vulndb module (its OSV entries, indexed by internal/tools/vulnindex), and fails on
+# any vulnerability awsrun's code can reach, in the standard library of the Go above or a module.
+GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
+VULNDB      := golang.org/x/vulndb@v0.0.0-20261105234957-e22db6528018
+vuln:
+	@echo "==> vuln ($(GOVULNCHECK), database $(VULNDB))"
+	@dir=$$($(GO) mod download -json $(VULNDB) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
+		test -d "$$dir/data/osv" || { echo "vuln: $(VULNDB) has no data/osv" >&2; exit 1; }; \
+		$(GO) run ./internal/tools/vulnindex -osv "$$dir/data/osv" -out bin/vulndb
+	$(GO) version
+	$(GO) run $(GOVULNCHECK) -db file://$(CURDIR)/bin/vulndb -tags "$(BUILDTAGS)" ./...
 
 demo: build deps
 	@echo "==> demo"
