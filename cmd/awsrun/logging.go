@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/awsrun/awsrun/creds"
 	"golang.org/x/term"
 )
 
@@ -76,7 +77,9 @@ func newLogger(level slog.Level, file string, stderr *os.File) (*slog.Logger, *g
 	return slog.New(gatedHandler{h, g}), g, io.NopCloser(nil), nil
 }
 
-// lockedWriter serialises writes from the refresh loop and the endpoint.
+// lockedWriter serialises writes from the refresh loop and the endpoint. Each write is one
+// whole record (slog's handlers write a record at once), so it is also where every secret
+// awsrun knows of is scrubbed, whatever attribute carried it.
 type lockedWriter struct {
 	mu sync.Mutex
 	w  io.Writer
@@ -85,5 +88,8 @@ type lockedWriter struct {
 func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(p)
+	if _, err := l.w.Write(creds.ScrubBytes(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
