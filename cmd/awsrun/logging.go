@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -62,12 +61,8 @@ func newLogger(level slog.Level, file string, stderr *os.File) (*slog.Logger, *g
 	g := &gate{}
 	opts := &slog.HandlerOptions{Level: level}
 	if file != "" {
-		f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		f, err := openLogFile(file) // logfile_unix.go: no symlink, no file others control
 		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
 			return nil, nil, nil, fmt.Errorf("open --log-file %s: %w", file, err)
 		}
 		return slog.New(slog.NewTextHandler(&lockedWriter{w: f}, opts)), g, f, nil
