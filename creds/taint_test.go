@@ -258,3 +258,22 @@ func FuzzSanitizeError(f *testing.F) {
 		}
 	})
 }
+
+// TestAWSTextBounds: where an AWS message stops being shown as it came: a run of 32 base64
+// characters is taken for key material (31 is not), an access key id is redacted, control and
+// format characters become spaces, and the text ends at maxAWSMessage bytes.
+func TestAWSTextBounds(t *testing.T) {
+	r31, r32 := strings.Repeat("Ab1/", 8)[:31], strings.Repeat("Ab1/", 8)
+	for _, c := range []struct{ in, want string }{
+		{"role " + r31 + " denied", "role " + r31 + " denied"},
+		{"role " + r32 + " denied", "role [redacted] denied"},
+		{"user arn:aws:iam::123456789012:user/deploy-bot-with-a-long-name-000000001 denied", "user arn:aws:iam::123456789012:user/deploy-bot-with-a-long-name-000000001 denied"},
+		{"key AKIAIOSFODNN7EXAMPLE is invalid", "key AKIA...MPLE is invalid"},
+		{"line\none\ttwo\u202ethree\x00\xff", "line one two three"},
+		{strings.Repeat("word ", 100), strings.Repeat("word ", 59) + "wo..."},
+	} {
+		if got := awsText(c.in); got != c.want {
+			t.Errorf("awsText(%q)\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
