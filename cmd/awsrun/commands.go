@@ -95,7 +95,7 @@ func commandConfig(c *cli.Context, environ []string, stdin, stderr *os.File) (cf
 	logFile, _ := inherited(c, "log-file")
 	logger, _, closer, err := newLogger(level, logFile, stderr)
 	if err != nil {
-		return cfg, "", nil, err
+		return cfg, "", nil, &usageError{err: err, cmd: c.Command}
 	}
 	profile, explicit := inherited(c, "profile")
 	from = "--profile"
