@@ -13,6 +13,7 @@ import (
 	"github.com/awsrun/awsrun/child"
 	"github.com/awsrun/awsrun/creds"
 	"github.com/awsrun/awsrun/endpoint"
+	"github.com/awsrun/awsrun/internal/shellquote"
 	"github.com/awsrun/awsrun/wallclock"
 	"golang.org/x/sync/errgroup"
 )
@@ -102,7 +103,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	region := s.region()
 	if region == "" {
 		log.Warn("profile sets no region; the command gets no AWS_REGION", "profile", cfg.Profile,
-			"fix", "awsrun --region REGION, or: aws configure set region REGION --profile "+cfg.Profile)
+			"fix", "awsrun --region REGION, or: aws configure set region REGION --profile "+shellquote.Quote(cfg.Profile))
 	}
 
 	ep, err := endpoint.New(endpoint.Options{

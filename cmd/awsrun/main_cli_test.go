@@ -218,6 +218,8 @@ func TestCLIErrors(t *testing.T) {
 		{"subcommand_unknown_flag", procConfig, nil, []string{"export", "--bogus"}, exitUsage},
 		{"completion_unknown_shell", procConfig, nil, []string{"completion", "tcsh"}, exitUsage},
 		{"log_file_unwritable", procConfig, nil, []string{"--log-file", "/nonexistent-dir/awsrun.log", "--", "true"}, exitUsage},
+		// A profile name that would run a command if pasted into a shell unquoted.
+		{"hostile_profile_name", hostileConfig, nil, []string{"-p", hostileProfile, "--", "true"}, exitNoPerm},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
