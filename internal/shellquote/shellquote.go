@@ -8,7 +8,7 @@ import "strings"
 
 // Quote returns s as one POSIX shell word. Plain words (letters, digits and @%+=:,./_-) are
 // left as they are, so everyday hints read as before; anything else is single-quoted, a single
-// quote inside written as '\''. The empty string is ''.
+// quote inside written as '\”. The empty string is ”.
 func Quote(s string) string {
 	if s == "" {
 		return "''"
