@@ -7,8 +7,9 @@ package shellquote
 import "strings"
 
 // Quote returns s as one POSIX shell word. Plain words (letters, digits and @%+=:,./_-) are
-// left as they are, so everyday hints read as before; anything else is single-quoted, a single
-// quote inside written as '\”. The empty string is ”.
+// left as they are, so everyday hints read as before; anything else is single-quoted, and a
+// single quote inside ends the quoting, is written backslash-escaped, and reopens it. The empty
+// string is a pair of single quotes.
 func Quote(s string) string {
 	if s == "" {
 		return "''"
