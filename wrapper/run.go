@@ -90,7 +90,9 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	}
 	defer dir.remove()
 
-	s.childConfig = s.renderChildConfig()
+	if s.childConfig, err = s.renderChildConfig(); err != nil {
+		return Exit{}, err
+	}
 	configPath, err := dir.write("config", s.childConfig)
 	if err != nil {
 		return Exit{}, &SetupError{Dir: dir.path, Err: err}

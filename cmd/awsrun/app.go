@@ -129,9 +129,9 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 			if profile == "" {
 				profile = "default"
 			}
-			region := c.String("region")
-			if region == "" {
-				region = firstNonEmpty(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
+			region, err := pickRegion(c.String("region"), true, getenv)
+			if err != nil {
+				return &usageError{err: err}
 			}
 			cfg := wrapper.Config{
 				Profile:         profile,
@@ -180,13 +180,4 @@ func envLookup(environ []string) func(string) string {
 		}
 	}
 	return func(k string) string { return m[k] }
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

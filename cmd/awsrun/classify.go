@@ -18,6 +18,7 @@ func classify(err error) (int, string) {
 		start      *child.StartError
 		coded      *codedError
 		parse      *creds.ParseError
+		unsafe     *creds.UnsafeValueError
 		notFound   *creds.ProfileNotFoundError
 		incomplete *creds.IncompleteProfileError
 		login      *creds.LoginRequiredError
@@ -47,6 +48,9 @@ func classify(err error) (int, string) {
 		return coded.ExitCode(), coded.hint
 	case errors.As(err, &parse):
 		return exitDataErr, "fix " + parse.Path + " at line " + itoa(parse.Line)
+	case errors.As(err, &unsafe):
+		// The writer's last line of defence: the checks where values enter name the source.
+		return exitDataErr, "check --region, AWS_REGION, AWS_DEFAULT_REGION and the profile's settings in the config file"
 	case errors.As(err, &notFound):
 		if near := notFound.Nearest(); near != "" {
 			return exitConfig, "awsrun --profile " + shellquote.Quote(near) + " ..."
