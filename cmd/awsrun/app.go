@@ -133,6 +133,10 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 			if err != nil {
 				return &usageError{err: err}
 			}
+			// Resolving the profile may run its credential_process, which may be awsrun again.
+			if err := markResolving(environ, profile); err != nil {
+				return err
+			}
 			cfg := wrapper.Config{
 				Profile:         profile,
 				ProfileExplicit: explicit,
