@@ -6,7 +6,7 @@ package shellquote
 
 import "strings"
 
-// Quote returns s as one POSIX shell word. Plain words (letters, digits and @%+=:,./_-) are
+// Quote returns s as one POSIX shell word. Plain words (letters, digits and @%+:,./_-) are
 // left as they are, so everyday hints read as before; anything else is single-quoted, and a
 // single quote inside ends the quoting, is written backslash-escaped, and reopens it. The empty
 // string is a pair of single quotes.
@@ -29,15 +29,15 @@ func Join(words ...string) string {
 	return strings.Join(q, " ")
 }
 
-// plain reports a word no POSIX shell treats specially anywhere in it. '=' is safe because a
-// word after the command name is never an assignment; '~' and '#' are not (tilde expansion, a
-// comment at the start of a word).
+// plain reports a word no shell users paste into treats specially anywhere in it: not '~' or
+// '#' (tilde expansion, a comment at the start of a word), nor '=' (zsh expands "=name" to a
+// command's path).
 func plain(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("@%+=:,./_-", c) >= 0:
+		case strings.IndexByte("@%+:,./_-", c) >= 0:
 		default:
 			return false
 		}
