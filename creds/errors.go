@@ -14,6 +14,8 @@ import (
 	oidctypes "github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/awsrun/awsrun/internal/shellquote"
 )
 
 // LoginRequiredError means the SSO session behind the profile has ended: only the user can fix
@@ -37,7 +39,7 @@ func (e *LoginRequiredError) Hint() string {
 	if e.Profile == "" {
 		return "aws sso login"
 	}
-	return "aws sso login --profile " + e.Profile
+	return "aws sso login --profile " + shellquote.Quote(e.Profile)
 }
 
 // MFARequiredError means the profile needs an MFA code and there is no terminal to ask on:

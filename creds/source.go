@@ -99,6 +99,9 @@ func Open(ctx context.Context, files *Files, o Options) (*Source, error) {
 		if missing := p.MissingSSO(); len(missing) > 0 {
 			return nil, &IncompleteProfileError{Profile: o.Profile, Missing: missing}
 		}
+		if err := p.CheckChildSettings(); err != nil {
+			return nil, err
+		}
 		s.profile = p
 		rememberKeys(files, p)
 		loadOpts = append(loadOpts, config.WithSharedConfigProfile(o.Profile))

@@ -13,6 +13,7 @@ import (
 	"github.com/awsrun/awsrun/child"
 	"github.com/awsrun/awsrun/creds"
 	"github.com/awsrun/awsrun/endpoint"
+	"github.com/awsrun/awsrun/internal/shellquote"
 	"github.com/awsrun/awsrun/wallclock"
 	"golang.org/x/sync/errgroup"
 )
@@ -89,7 +90,9 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	}
 	defer dir.remove()
 
-	s.childConfig = s.renderChildConfig()
+	if s.childConfig, err = s.renderChildConfig(); err != nil {
+		return Exit{}, err
+	}
 	configPath, err := dir.write("config", s.childConfig)
 	if err != nil {
 		return Exit{}, &SetupError{Dir: dir.path, Err: err}
@@ -102,7 +105,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	region := s.region()
 	if region == "" {
 		log.Warn("profile sets no region; the command gets no AWS_REGION", "profile", cfg.Profile,
-			"fix", "awsrun --region REGION, or: aws configure set region REGION --profile "+cfg.Profile)
+			"fix", "awsrun --region REGION, or: aws configure set region REGION --profile "+shellquote.Quote(cfg.Profile))
 	}
 
 	ep, err := endpoint.New(endpoint.Options{

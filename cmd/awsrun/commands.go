@@ -112,8 +112,11 @@ func commandConfig(c *cli.Context, environ []string, stdin, stderr *os.File) (cf
 		profile, from = "default", "no --profile or AWS_PROFILE"
 	}
 	region, _ := inherited(c, "region")
-	if region == "" {
-		region = firstNonEmpty(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
+	// The subcommand's own --region has no variable; the root's has AWSRUN_REGION.
+	region, err = pickRegion(region, !c.IsSet("region"), getenv)
+	if err != nil {
+		closer.Close()
+		return cfg, "", nil, &usageError{err: err, cmd: c.Command}
 	}
 	return wrapper.Config{
 		Profile:         profile,
