@@ -76,12 +76,13 @@ func (d *doctor) profile() {
 	}
 	kind := p.Kind()
 	if kind == "none" {
-		d.add(name, Fail, fmt.Sprintf("profile %q (from %s) has no credential settings (sso_session, role_arn, credential_process or access keys) [%s]", p.Name, from, d.where(p.Name)),
+		d.add(name, Fail, fmt.Sprintf("profile %q (from %s) has no credential settings (sso_session, login_session, role_arn, credential_process or access keys) [%s]", p.Name, from, d.where(p.Name)),
 			"aws configure sso --profile "+p.Name+"   (or, for access keys: aws configure --profile "+p.Name+")")
 		return
 	}
 	d.prof = p
 	d.ssoRoot = d.findSSORoot(p)
+	d.loginRoot = d.findLoginRoot(p)
 	d.add(name, OK, fmt.Sprintf("%q (from %s): %s [%s]", p.Name, from, d.describe(p, 0), d.where(p.Name)), "")
 }
 
@@ -127,6 +128,8 @@ func (d *doctor) describe(p *creds.Profile, depth int) string {
 			s = "IAM Identity Center (legacy settings without sso-session)"
 		}
 		s += fmt.Sprintf(", account %s, role %s", orDash(k["sso_account_id"]), orDash(k["sso_role_name"]))
+	case "login":
+		s = "aws login session for " + p.LoginSession()
 	case "process":
 		// Only the program: its arguments are the user's business and might hold a secret.
 		fields := strings.Fields(k["credential_process"])
@@ -154,6 +157,9 @@ func shadowedSettings(p *creds.Profile) string {
 	}
 	if kind != "sso" && (k["sso_session"] != "" || k["sso_start_url"] != "") && kind != "assume-role" {
 		others = append(others, "SSO settings")
+	}
+	if kind != "login" && k["login_session"] != "" && kind != "assume-role" {
+		others = append(others, "login_session")
 	}
 	if kind != "process" && k["credential_process"] != "" {
 		others = append(others, "credential_process")
