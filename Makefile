@@ -66,7 +66,7 @@ bench: deps
 # with no new input written, is reported and not counted as a failure.
 FUZZTIME ?= 10s
 FUZZ_TARGETS := ./endpoint:FuzzHandler ./wrapper:FuzzBuildChildEnv ./creds:FuzzParse \
-	./creds:FuzzChildConfig ./creds:FuzzReadSSOToken
+	./creds:FuzzChildConfig ./creds:FuzzReadSSOToken ./creds:FuzzReadLoginToken
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
