@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -60,14 +61,15 @@ func TestLoginRotationWithRealClients(t *testing.T) {
 		t.Skip("end-to-end")
 	}
 	cs := clients(t)
-	for _, c := range []struct{ profile, client string }{
-		{"console", "awscli"}, {"console", "js"}, {"console-role", "js"},
+	for _, c := range []struct{ profile, client, inject string }{
+		{"console", "awscli", "endpoint"}, {"console", "js", "endpoint"}, {"console-role", "js", "endpoint"},
+		{"console", "awscli", "env"},
 	} {
-		t.Run(c.profile+"/"+c.client, func(t *testing.T) {
+		t.Run(c.profile+"/"+c.client+"/"+c.inject, func(t *testing.T) {
 			t.Parallel()
 			w, st := newLoginWorld(t, 6*time.Second)
 			logFile := filepath.Join(w.home, "awsrun.log")
-			argv := append([]string{awsrunBin, "-p", c.profile, "--log-level", "debug", "--log-file", logFile, "--"}, cs[c.client].argv...)
+			argv := append([]string{awsrunBin, "-p", c.profile, "--inject", c.inject, "--stop-timeout", "2s", "--log-level", "debug", "--log-file", logFile, "--"}, cs[c.client].argv...)
 			r := w.startLoop(argv)
 			waitFor(t, r, fmt.Sprintf("%d rotations", rotations), 150*time.Second, func() bool {
 				return distinct(w.fake.CallerKeys()) >= rotations+1
@@ -131,8 +133,8 @@ func TestLoginRotationWithRealClients(t *testing.T) {
 					t.Error("awsrun's log contains login cache secrets")
 				}
 			}
-			t.Logf("%s via %s: %d calls, %d distinct keys used, %d sign-in renewals, 0 failures; %s",
-				c.client, c.profile, strings.Count(out, "\nok ")+1, distinct(w.fake.CallerKeys()), w.fake.Calls("CreateOAuth2Token"), endpointStats(log))
+			t.Logf("%s via %s (%s): %d calls, %d distinct keys used, %d sign-in renewals, 0 failures; %s",
+				c.client, c.profile, c.inject, strings.Count(out, "\nok ")+1, distinct(w.fake.CallerKeys()), w.fake.Calls("CreateOAuth2Token"), endpointStats(log))
 		})
 	}
 }
@@ -222,4 +224,32 @@ func mustReadFile(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestLoginExport: `awsrun export` resolves an `aws login` profile whose cached credentials have
+// expired, as a tool without login_session support would get them.
+func TestLoginExport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	t.Parallel()
+	w, st := newLoginWorld(t, time.Hour)
+	cmd := exec.Command(awsrunBin, "export", "-p", "console", "--format", "json")
+	cmd.Env = w.env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("export: %v\n%s", err, stderr.String())
+	}
+	var got struct{ AccessKeyId, Expiration, Profile string }
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("export output: %v", err)
+	}
+	if got.AccessKeyId != lastLoginCredential(w.fake) || got.AccessKeyId == st.Credential.AccessKeyID || got.Profile != "console" {
+		t.Errorf("exported %s for %q, want the sign-in service's newest credential", got.AccessKeyId, got.Profile)
+	}
+	if tok, err := creds.ReadLoginToken(st.Path); err != nil || tok.AccessKeyID != got.AccessKeyId {
+		t.Errorf("cache after export: %v", err)
+	}
 }
