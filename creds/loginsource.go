@@ -32,7 +32,9 @@ type loginProvider struct {
 	client  *signin.Client
 	now     func() time.Time
 
-	last aws.Credentials // what Retrieve returned last; guarded by Source.mu (one caller at a time)
+	// last is what Retrieve returned last. One caller at a time: Source.mu, or for a role's
+	// source the credentials cache around the provider.
+	last aws.Credentials
 }
 
 func newLoginProvider(profile, path string, cfg aws.Config) *loginProvider {
