@@ -24,8 +24,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
-func signinClient(s *Server) *signin.Client {
-	return signin.New(signin.Options{Region: "us-east-1", BaseEndpoint: aws.String(s.URL()), RetryMaxAttempts: 1})
+// startSigninServer starts a server and an HTTP client for it whose idle connections are
+// closed before the server shuts down: a connection the client dialed but never used would
+// otherwise hold Server.Close for its 5-second grace.
+func startSigninServer(t *testing.T, o Options) (*Server, *http.Client) {
+	t.Helper()
+	s := startServer(t, o)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections) // runs before startServer's Close
+	return s, &http.Client{Transport: tr}
+}
+
+func signinClient(s *Server, hc *http.Client) *signin.Client {
+	return signin.New(signin.Options{Region: "us-east-1", BaseEndpoint: aws.String(s.URL()), RetryMaxAttempts: 1, HTTPClient: hc})
 }
 
 // expireCache rewrites the cached access credentials' expiresAt into the past, as time passing
@@ -50,7 +61,7 @@ func expireCache(t *testing.T, path string) {
 // DPoP proof passes, the credentials act as the login identity, and the rotated refresh token
 // it writes back works for the next renewal.
 func TestCreateOAuth2TokenWithTheSDKsLoginProvider(t *testing.T) {
-	s := startServer(t, Options{Lifetime: 30 * time.Second})
+	s, hc := startSigninServer(t, Options{Lifetime: 30 * time.Second})
 	dir := filepath.Join(t.TempDir(), "login", "cache")
 	const arn = "arn:aws:iam::123456789012:user/alice"
 	st, err := s.StageLogin(dir, LoginOptions{Session: arn, AccessExpiry: time.Now().Add(-time.Minute)})
@@ -63,7 +74,7 @@ func TestCreateOAuth2TokenWithTheSDKsLoginProvider(t *testing.T) {
 	if fi, err := os.Stat(st.Path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("staged cache: %v, mode %v", err, fi.Mode())
 	}
-	p := logincreds.New(signinClient(s), st.Path)
+	p := logincreds.New(signinClient(s, hc), st.Path)
 	before, _ := ReadLoginCache(st.Path)
 
 	for round := range 3 {
@@ -105,12 +116,12 @@ func TestCreateOAuth2TokenWithTheSDKsLoginProvider(t *testing.T) {
 func TestEndLoginSession(t *testing.T) {
 	for _, how := range []string{"switch", "fault"} {
 		t.Run(how, func(t *testing.T) {
-			s := startServer(t, Options{Lifetime: time.Minute})
+			s, hc := startSigninServer(t, Options{Lifetime: time.Minute})
 			st, err := s.StageLogin(t.TempDir(), LoginOptions{AccessExpiry: time.Now().Add(-time.Second)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := logincreds.New(signinClient(s), st.Path)
+			p := logincreds.New(signinClient(s, hc), st.Path)
 			c, err := p.Retrieve(context.Background())
 			if err != nil {
 				t.Fatal(err)
@@ -138,14 +149,14 @@ func TestEndLoginSession(t *testing.T) {
 // Sessions that end by time answer the same way, and the modelled error carries TOKEN_EXPIRED.
 func TestLoginSessionEndsByTime(t *testing.T) {
 	clock := NewClock(time.Now())
-	s := startServer(t, Options{Now: clock.Now})
+	s, hc := startSigninServer(t, Options{Now: clock.Now})
 	st, err := s.StageLogin(t.TempDir(), LoginOptions{SessionEnds: clock.Now().Add(time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Minute) // within the 5 minutes a proof's iat may be off
 	tok, _ := ReadLoginCache(st.Path)
-	_, err = signinClient(s).CreateOAuth2Token(context.Background(), refreshInput(tok), withProof(st.Key, nil))
+	_, err = signinClient(s, hc).CreateOAuth2Token(context.Background(), refreshInput(tok), withProof(hc, st.Key, nil))
 	var ad *signintypes.AccessDeniedException
 	if !errors.As(err, &ad) || ad.Error_ != signintypes.OAuth2ErrorCodeTokenExpired {
 		t.Fatalf("want AccessDeniedException TOKEN_EXPIRED, got %v", err)
@@ -160,20 +171,21 @@ func refreshInput(tok CachedLogin) *signin.CreateOAuth2TokenInput {
 
 // withProof signs a DPoP proof for each request with key; edit, when set, changes the header
 // and claims before signing.
-func withProof(key *ecdsa.PrivateKey, edit func(hdr, claims map[string]any)) func(*signin.Options) {
+func withProof(hc *http.Client, key *ecdsa.PrivateKey, edit func(hdr, claims map[string]any)) func(*signin.Options) {
 	return func(o *signin.Options) {
-		o.HTTPClient = proofClient{key: key, edit: edit}
+		o.HTTPClient = proofClient{hc: hc, key: key, edit: edit}
 	}
 }
 
 type proofClient struct {
+	hc   *http.Client
 	key  *ecdsa.PrivateKey
 	edit func(hdr, claims map[string]any)
 }
 
 func (c proofClient) Do(r *http.Request) (*http.Response, error) {
 	r.Header.Set("DPoP", signProof(c.key, r.Method, r.URL.Scheme+"://"+r.URL.Host+r.URL.Path, c.edit))
-	return http.DefaultClient.Do(r)
+	return c.hc.Do(r)
 }
 
 func signProof(key *ecdsa.PrivateKey, method, url string, edit func(hdr, claims map[string]any)) string {
@@ -200,7 +212,7 @@ func signProof(key *ecdsa.PrivateKey, method, url string, edit func(hdr, claims 
 // Proofs that are malformed, signed with another key, for another request, stale or replayed,
 // and refresh tokens that are unknown or already used, are all refused; nothing is issued.
 func TestCreateOAuth2TokenRefusesBadProofsAndTokens(t *testing.T) {
-	s := startServer(t, Options{})
+	s, hc := startSigninServer(t, Options{})
 	st, err := s.StageLogin(t.TempDir(), LoginOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -215,20 +227,20 @@ func TestCreateOAuth2TokenRefusesBadProofsAndTokens(t *testing.T) {
 		code string
 	}{
 		{"no proof", func(*signin.Options) {}, "ValidationException"},
-		{"other key", withProof(other, nil), "ValidationException"},
-		{"wrong alg", withProof(st.Key, func(h, _ map[string]any) { h["alg"] = "RS256" }), "ValidationException"},
-		{"wrong typ", withProof(st.Key, func(h, _ map[string]any) { h["typ"] = "JWT" }), "ValidationException"},
-		{"key swapped in header", withProof(st.Key, func(h, _ map[string]any) {
+		{"other key", withProof(hc, other, nil), "ValidationException"},
+		{"wrong alg", withProof(hc, st.Key, func(h, _ map[string]any) { h["alg"] = "RS256" }), "ValidationException"},
+		{"wrong typ", withProof(hc, st.Key, func(h, _ map[string]any) { h["typ"] = "JWT" }), "ValidationException"},
+		{"key swapped in header", withProof(hc, st.Key, func(h, _ map[string]any) {
 			pub, _ := other.PublicKey.Bytes()
 			h["jwk"].(map[string]any)["x"] = base64.RawURLEncoding.EncodeToString(pub[1:33])
 		}), "ValidationException"},
-		{"wrong htm", withProof(st.Key, func(_, c map[string]any) { c["htm"] = "GET" }), "ValidationException"},
-		{"wrong htu", withProof(st.Key, func(_, c map[string]any) { c["htu"] = "https://signin.aws.amazon.com/v1/token" }), "ValidationException"},
-		{"stale iat", withProof(st.Key, func(_, c map[string]any) { c["iat"] = time.Now().Add(-time.Hour).Unix() }), "ValidationException"},
-		{"replayed jti", withProof(st.Key, func(_, c map[string]any) { c["jti"] = "same" }), ""},
+		{"wrong htm", withProof(hc, st.Key, func(_, c map[string]any) { c["htm"] = "GET" }), "ValidationException"},
+		{"wrong htu", withProof(hc, st.Key, func(_, c map[string]any) { c["htu"] = "https://signin.aws.amazon.com/v1/token" }), "ValidationException"},
+		{"stale iat", withProof(hc, st.Key, func(_, c map[string]any) { c["iat"] = time.Now().Add(-time.Hour).Unix() }), "ValidationException"},
+		{"replayed jti", withProof(hc, st.Key, func(_, c map[string]any) { c["jti"] = "same" }), ""},
 	}
 	for _, tc := range cases {
-		_, err := signinClient(s).CreateOAuth2Token(context.Background(), refreshInput(tok), tc.opt)
+		_, err := signinClient(s, hc).CreateOAuth2Token(context.Background(), refreshInput(tok), tc.opt)
 		if tc.code == "" {
 			// The first use of jti "same" succeeds and rotates the refresh token.
 			if err != nil {
@@ -236,7 +248,7 @@ func TestCreateOAuth2TokenRefusesBadProofsAndTokens(t *testing.T) {
 			}
 			tok2 := tok
 			tok2.RefreshToken = lastRefresh(t, s, st)
-			_, err = signinClient(s).CreateOAuth2Token(context.Background(), refreshInput(tok2), tc.opt)
+			_, err = signinClient(s, hc).CreateOAuth2Token(context.Background(), refreshInput(tok2), tc.opt)
 			wantAPIError(t, err, "ValidationException", 400)
 			if !strings.Contains(err.Error(), "replayed") {
 				t.Errorf("replay: %v", err)
@@ -252,16 +264,16 @@ func TestCreateOAuth2TokenRefusesBadProofsAndTokens(t *testing.T) {
 		t.Errorf("issued %d credentials, want only the one good request's", n)
 	}
 	// The refresh token used above has rotated: using it again is an invalid grant.
-	_, err = signinClient(s).CreateOAuth2Token(context.Background(), refreshInput(tok), withProof(st.Key, nil))
+	_, err = signinClient(s, hc).CreateOAuth2Token(context.Background(), refreshInput(tok), withProof(hc, st.Key, nil))
 	wantAPIError(t, err, "InvalidGrantException", 400)
 	bad := tok
 	bad.ClientID = "someone-else"
 	bad.RefreshToken = lastRefresh(t, s, st)
-	_, err = signinClient(s).CreateOAuth2Token(context.Background(), refreshInput(bad), withProof(st.Key, nil))
+	_, err = signinClient(s, hc).CreateOAuth2Token(context.Background(), refreshInput(bad), withProof(hc, st.Key, nil))
 	wantAPIError(t, err, "InvalidGrantException", 400)
 
 	// The wire: POST /v1/token, JSON; a GET is refused.
-	resp, err := http.Post(s.URL()+"/v1/token", "application/json", bytes.NewReader([]byte(`{"clientId":"x"`)))
+	resp, err := hc.Post(s.URL()+"/v1/token", "application/json", bytes.NewReader([]byte(`{"clientId":"x"`)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +281,7 @@ func TestCreateOAuth2TokenRefusesBadProofsAndTokens(t *testing.T) {
 	if resp.StatusCode != 400 || resp.Header.Get("X-Amzn-Errortype") != "ValidationException" {
 		t.Errorf("broken JSON: %d %q", resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"))
 	}
-	resp, err = http.Get(s.URL() + "/v1/token")
+	resp, err = hc.Get(s.URL() + "/v1/token")
 	if err != nil {
 		t.Fatal(err)
 	}
