@@ -19,15 +19,7 @@ import (
 
 const consoleARN = "arn:aws:iam::123456789012:user/console-user"
 
-const loginConfig = `[profile console]
-login_session = ` + consoleARN + `
-region = us-east-1
-
-[profile console-role]
-role_arn = arn:aws:iam::123456789012:role/Deployer
-source_profile = console
-region = us-east-1
-`
+var loginConfig = fakeaws.LoginConfig(consoleARN)
 
 type loginWorld struct {
 	fake  *fakeaws.Server

@@ -58,26 +58,3 @@ func (d *doctor) loginToken() {
 	}
 	d.add(name, OK, msg, "")
 }
-
-// findLoginRoot follows source_profile to the `aws login` profile the chain starts at, if any.
-func (d *doctor) findLoginRoot(p *creds.Profile) *creds.Profile {
-	for range maxChain {
-		switch p.Kind() {
-		case "login":
-			return p
-		case "assume-role":
-			next := p.Keys["source_profile"]
-			if next == "" || next == p.Name {
-				return nil
-			}
-			np, err := d.files.Lookup(next)
-			if err != nil {
-				return nil
-			}
-			p = np
-		default:
-			return nil
-		}
-	}
-	return nil
-}

@@ -15,8 +15,7 @@ import (
 
 const doctorLoginARN = "arn:aws:iam::111122223333:user/alice"
 
-const doctorLoginConfig = "[profile console]\nlogin_session = " + doctorLoginARN + "\nregion = us-east-1\n" +
-	"[profile deploy]\nrole_arn = arn:aws:iam::111122223333:role/Deploy\nsource_profile = console\n" +
+var doctorLoginConfig = fakeaws.LoginConfig(doctorLoginARN) +
 	"[profile sso]\nsso_session = s\nsso_account_id = 1\nsso_role_name = R\n[sso-session s]\nsso_start_url = https://x\nsso_region = us-east-1\n"
 
 // loginHome stages a HOME with the login profiles and, unless cache is nil, the login cache
@@ -51,7 +50,7 @@ func marshalled(tok fakeaws.CachedLogin) []byte {
 
 func TestLoginProfileAndToken(t *testing.T) {
 	home, _, tok := loginHome(t, marshalled, 0o600)
-	for _, profile := range []string{"console", "deploy"} {
+	for _, profile := range []string{"console", "console-role"} {
 		rep := Run(context.Background(), Options{Env: []string{"HOME=" + home}, Profile: profile, ProfileFrom: "--profile", Transport: stsDate{}})
 		p := find(t, rep, "profile")
 		if p.Status != OK || !strings.Contains(p.Message, "aws login session for "+doctorLoginARN) {
@@ -104,7 +103,7 @@ func TestLoginTokenProblems(t *testing.T) {
 			if tc.env != nil {
 				env = append(env, tc.env(home)...)
 			}
-			rep := Run(context.Background(), Options{Env: env, Profile: "deploy", Transport: stsDate{}})
+			rep := Run(context.Background(), Options{Env: env, Profile: "console-role", Transport: stsDate{}})
 			c := find(t, rep, "login-token")
 			if c.Status != tc.status || !strings.Contains(c.Message, tc.msg) || !strings.HasPrefix(c.Fix, tc.fix) {
 				t.Errorf("got %+v, want %s %q fix %q", c, tc.status, tc.msg, tc.fix)

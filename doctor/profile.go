@@ -81,8 +81,8 @@ func (d *doctor) profile() {
 		return
 	}
 	d.prof = p
-	d.ssoRoot = d.findSSORoot(p)
-	d.loginRoot = d.findLoginRoot(p)
+	d.ssoRoot = d.findRoot(p, "sso")
+	d.loginRoot = d.findRoot(p, "login")
 	d.add(name, OK, fmt.Sprintf("%q (from %s): %s [%s]", p.Name, from, d.describe(p, 0), d.where(p.Name)), "")
 }
 
@@ -193,11 +193,12 @@ func (d *doctor) where(profile string) string {
 	return strings.Join(locs, ", ")
 }
 
-// findSSORoot follows source_profile to the profile whose SSO settings the chain starts from.
-func (d *doctor) findSSORoot(p *creds.Profile) *creds.Profile {
+// findRoot follows source_profile to the profile of kind ("sso", "login") the chain starts at,
+// if it starts at one.
+func (d *doctor) findRoot(p *creds.Profile, kind string) *creds.Profile {
 	for range maxChain {
 		switch p.Kind() {
-		case "sso":
+		case kind:
 			return p
 		case "assume-role":
 			next := p.Keys["source_profile"]

@@ -18,17 +18,6 @@ import (
 // consoleARN is the identity `aws login` signed in as in the login tests.
 const consoleARN = "arn:aws:iam::123456789012:user/console-user"
 
-// loginProfiles are an `aws login` profile, as the AWS CLI 2.32+ writes it, and a role on it.
-const loginProfiles = `[profile console]
-login_session = ` + consoleARN + `
-region = us-east-1
-
-[profile console-role]
-role_arn = arn:aws:iam::123456789012:role/Deployer
-source_profile = console
-region = us-east-1
-`
-
 // newLoginWorld is newWorld plus an `aws login` done before awsrun starts: the console
 // profiles, a login token cache whose access credentials have already expired (so the first
 // credentials come from the sign-in service), and awsrun's SDK pointed at the fake sign-in
@@ -41,7 +30,7 @@ func newLoginWorld(t *testing.T, lifetime time.Duration) (*world, *fakeaws.Stage
 	}
 	t.Cleanup(func() { fake.Close() })
 	home := t.TempDir()
-	staged, err := fakeaws.StageWorld(home, fake, fakeaws.WorldOptions{AccessKeyID: userKey, SecretAccessKey: userSecret, SSOToken: ssoToken, ExtraConfig: loginProfiles})
+	staged, err := fakeaws.StageWorld(home, fake, fakeaws.WorldOptions{AccessKeyID: userKey, SecretAccessKey: userSecret, SSOToken: ssoToken, ExtraConfig: fakeaws.LoginConfig(consoleARN)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,21 +85,34 @@ func ReadLoginCache(path string) (CachedLogin, error) {
 	}, nil
 }
 
-// WriteLoginCache writes data to path atomically (temp file, then rename) with mode 0600, as a
-// careful writer would; dir is created if missing.
+// WriteLoginCache writes data to path as writeCacheFile does.
 func WriteLoginCache(path string, data []byte) error {
+	if err := writeCacheFile(path, data); err != nil {
+		return fmt.Errorf("write login token cache: %w", err)
+	}
+	return nil
+}
+
+// writeCacheFile writes data to path the way the AWS CLI writes its caches, atomically (temp
+// file, then rename) and mode 0600, so a file watcher under test sees what it sees in real life;
+// the directory is created if missing. The ".tmp-" infix matches the Go SDK's temp names,
+// which watchers skip.
+func writeCacheFile(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create login cache dir: %w", err)
+		return err
 	}
 	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("write login token cache: %w", err)
+		return err
 	}
 	tmp := f.Name()
 	err = f.Chmod(0o600)
 	if err == nil {
 		_, err = f.Write(data)
+	}
+	if err == nil {
+		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -109,9 +122,8 @@ func WriteLoginCache(path string, data []byte) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("write login token cache: %w", err)
 	}
-	return nil
+	return err
 }
 
 // NewDPoPKey makes a P-256 key as `aws login` does and returns it with its SEC 1 PEM.
@@ -184,6 +196,25 @@ func (s *Server) StageLogin(dir string, o LoginOptions) (*StagedLogin, error) {
 		return nil, err
 	}
 	return &StagedLogin{Session: session, Path: path, Credential: cred, Key: key}, nil
+}
+
+// LoginConfig is the ~/.aws/config part `aws login` (AWS CLI 2.32+) leaves for session, as
+// [profile console], plus [profile console-role]: a role (arn:aws:iam::<account of the
+// session>:role/Deployer) whose source_profile is console; both in us-east-1.
+func LoginConfig(session string) string {
+	account := "123456789012"
+	if parts := strings.SplitN(session, ":", 6); len(parts) == 6 {
+		account = parts[4]
+	}
+	return `[profile console]
+login_session = ` + session + `
+region = us-east-1
+
+[profile console-role]
+role_arn = arn:aws:iam::` + account + `:role/Deployer
+source_profile = console
+region = us-east-1
+`
 }
 
 // SigninEndpointEnv points aws-sdk-go-v2's login provider at s: AWS_ENDPOINT_URL_SIGNIN.
