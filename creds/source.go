@@ -54,7 +54,7 @@ type Source struct {
 	cache   *aws.CredentialsCache
 	mfa     bool // the MFA session-token chain is in use (see mfaChain)
 	// loginRoot is the `aws login` profile the chain starts at ("" for none) and loginPath its
-	// token cache, checked before each use (see login.go).
+	// token cache (see login.go).
 	loginRoot, loginPath string
 
 	// mu makes Retrieve's invalidate-then-fetch atomic; the caller collapses concurrent demand.
