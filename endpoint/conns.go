@@ -18,10 +18,10 @@ import (
 // holds the cap lock the token holder out. When one more connection arrives at the bound, the
 // oldest untrusted connection that waits for the bytes of a request is closed. Left alone are
 // a connection whose request is being read or handled, one whose bytes have arrived but not
-// been read yet, and one younger than minEvictAge: the token holder sends its whole request
-// right after connecting, so its connection is never cut before that request is answered. A
-// connection that made an authorised request is trusted and never evicted; only the token
-// holder can open those.
+// been read yet, and one younger than minEvictAge: the SDKs send their whole request right
+// after connecting, so the token holder's connection is cut only if it stays silent for
+// minEvictAge and longer than every older idle one. A connection that made an authorised
+// request is trusted and never evicted; only the token holder can open those.
 //
 // minEvictAge also bounds how fast a flood turns connections over (maxUntrusted per
 // minEvictAge), so a connection that waits in the kernel's accept queue behind a flood gets
