@@ -32,7 +32,8 @@ const (
 	FaultMalformed
 	// FaultExpired answers what the operation answers for a credential that has run out: STS
 	// 403 ExpiredToken, the SSO portal 401 UnauthorizedException (an expired SSO access token),
-	// OIDC CreateToken 400 InvalidGrantException (an expired refresh token).
+	// OIDC CreateToken 400 InvalidGrantException (an expired refresh token), Bedrock 403
+	// ExpiredTokenException.
 	FaultExpired
 	// FaultSkew serves the operation as if the server clock were Fault.Skew ahead (behind when
 	// negative): its Date header, the SigV4 time window and the expiry of what it issues.
@@ -200,6 +201,10 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request) (time.Time,
 // answerFault writes the fault's answer in the protocol of the path asked for.
 func (x *exchange) answerFault(kind FaultKind, r *http.Request) {
 	sts := r.URL.Path == "/" || r.URL.Path == ""
+	if kind == FaultExpired && isBedrockPath(r.URL.Path) {
+		x.sendBedrockError(errBedrockExpired)
+		return
+	}
 	switch kind {
 	case FaultServerError:
 		if sts {
@@ -275,7 +280,8 @@ func requestOp(r *http.Request) string {
 		form, _ := url.ParseQuery(string(body))
 		return form.Get("Action")
 	}
-	return ""
+	op, _ := bedrockRoute(r.Method, r.URL.Path)
+	return op
 }
 
 // stopFaults releases delayed requests and shuts every Door; Close calls it.
