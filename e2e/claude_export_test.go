@@ -158,7 +158,7 @@ func TestClaudeCodeCredentialExportAcrossRotations(t *testing.T) {
 	if exports < rotations+1 {
 		t.Errorf("%d GetRoleCredentials: awsrun export was not run for each rotation", exports)
 	}
-	t.Logf("one Claude Code session, awsCredentialExport = awsrun export: %d turns, all answered %q, %d distinct keys (%d rotations), %d exports (GetRoleCredentials); Bedrock said ExpiredTokenException %d times before Claude Code re-ran the export (the claude format carries no Expiration)",
+	t.Logf("one Claude Code session, awsCredentialExport = awsrun export: %d turns, all answered %q, %d distinct keys (%d rotations), %d exports (GetRoleCredentials); Bedrock said ExpiredTokenException %d times before Claude Code re-ran the export",
 		len(keys), fakeaws.BedrockReply, distinct(keys), distinct(keys)-1, exports, w.fake.Errors("ExpiredTokenException"))
 }
 
