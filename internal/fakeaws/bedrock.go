@@ -174,7 +174,7 @@ func (s *Server) serveBedrock(x *exchange, r *http.Request) {
 	}
 }
 
-// bedrockAuthError translates an SigV4 failure found with STS's codes into
+// bedrockAuthError translates a SigV4 failure found with STS's codes into
 // what Bedrock answers for the same failure.
 func bedrockAuthError(e *apiError) *apiError {
 	switch e {
