@@ -110,12 +110,21 @@ func bedrockCall(t *testing.T, s *Server, c aws.Credentials, method, path string
 	if err := v4.NewSigner().SignHTTP(context.Background(), c, req, hex.EncodeToString(sum[:]), "bedrock", "us-east-1", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { resp.Body.Close() })
 	return resp
+}
+
+// testClient is an HTTP client of the test's own, so no connection of it outlives the test in
+// the process-wide pool of http.DefaultClient, where a later test's server on a reused port
+// could meet it.
+func testClient(t *testing.T) *http.Client {
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
 }
 
 func sessionCreds(t *testing.T, s *Server) aws.Credentials {
@@ -257,7 +266,7 @@ func TestBedrockRefusesExpiredAndForeignCredentials(t *testing.T) {
 	req, _ := http.NewRequest("POST", s.URL()+path, strings.NewReader(messagesBody))
 	sum := sha256.Sum256([]byte(messagesBody))
 	v4.NewSigner().SignHTTP(context.Background(), c, req, hex.EncodeToString(sum[:]), "sts", "us-east-1", time.Now())
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
