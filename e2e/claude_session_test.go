@@ -208,3 +208,33 @@ func TestClaudeCodeAuthRefreshRenewsSSOLogin(t *testing.T) {
 	}
 	t.Logf("ended SSO session: awsAuthRefresh ran %d time(s), then awsrun export gave credentials; answer %q", strings.Count(string(ran), "ran"), fakeaws.BedrockReply)
 }
+
+// TestClaudeCodeSessionAcrossRotationsUnderAwsrun is the headline promise on one long-lived
+// Claude Code process: under `awsrun -p sso --`, every turn of one session, each asked after
+// the credentials of the turn before have expired, is answered, across five rotations, and
+// Bedrock never sees an expired key (with awsCredentialExport it sees one per expiry).
+func TestClaudeCodeSessionAcrossRotationsUnderAwsrun(t *testing.T) {
+	bin := claudeBin(t)
+	t.Parallel()
+	w, dir := newClaudeWorld(t, 6*time.Second, nil)
+	s := startClaudeSession(t, w, dir, bin, []string{awsrunBin, "-p", "sso", "--"})
+	var keys []string
+	for turn := 0; turn <= rotations; turn++ {
+		if turn > 0 {
+			waitUntilExpired(t, keyExpiry(t, w.fake, keys[len(keys)-1]))
+		}
+		if got := s.ask(fmt.Sprintf("%s (turn %d)", claudeQuestion, turn), 90*time.Second); got != fakeaws.BedrockReply {
+			t.Fatalf("turn %d answered %q, want %q", turn, got, fakeaws.BedrockReply)
+		}
+		all := bedrockKeys(w.fake)
+		keys = append(keys, all[len(all)-1])
+	}
+	if distinct(keys) != rotations+1 {
+		t.Errorf("turns signed with %d distinct keys, want %d", distinct(keys), rotations+1)
+	}
+	if n := w.fake.Errors("ExpiredTokenException"); n != 0 {
+		t.Errorf("Bedrock answered ExpiredTokenException %d times", n)
+	}
+	t.Logf("one Claude Code session under awsrun: %d turns, all answered %q, %d distinct keys (%d rotations), 0 ExpiredTokenException",
+		len(keys), fakeaws.BedrockReply, distinct(keys), distinct(keys)-1)
+}
