@@ -31,11 +31,16 @@ install: build
 	@echo "==> install $(PREFIX)/bin/awsrun"
 	install -m 0755 $(BIN) $(PREFIX)/bin/awsrun
 
-# deps installs what the end-to-end tests run as real children: the AWS SDK for JavaScript v3.
+# deps installs what the end-to-end tests run as real children: the AWS SDK for JavaScript v3,
+# and Claude Code (pinned in e2e/claude; its native binary is an npm optional dependency). A
+# failed install fails here: the Claude Code tests do not skip unless AWSRUN_E2E_CLAUDE=skip.
+CLAUDE_BIN := e2e/claude/node_modules/@anthropic-ai/claude-code/bin/claude.exe
 deps:
 	@echo "==> deps"
 	@command -v aws >/dev/null || { echo "the AWS CLI is missing: apt-get install -y awscli" >&2; exit 1; }
 	@cd e2e/js && if [ ! -d node_modules/@aws-sdk/client-sts ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+	@if [ "$$AWSRUN_E2E_CLAUDE" != skip ] && ! $(CLAUDE_BIN) --version >/dev/null 2>&1; then \
+		(cd e2e/claude && npm ci --no-audit --no-fund --loglevel=error) && $(CLAUDE_BIN) --version; fi
 
 # test runs everything with the race detector, end-to-end tests with real AWS clients included,
 # then fuzzes each fuzz target for TEST_FUZZTIME (bounded; the seed corpora already ran above).
@@ -121,7 +126,7 @@ demo: build deps
 	$(GO) run ./internal/demo -awsrun $(BIN)
 
 clean:
-	rm -rf bin dist e2e/js/node_modules
+	rm -rf bin dist e2e/js/node_modules e2e/claude/node_modules
 
 # man writes bin/awsrun.1, generated from the CLI definition (awsrun --generate-man).
 man: build

@@ -33,7 +33,8 @@ const (
 	// FaultExpired answers what the operation answers for a credential that has run out: STS
 	// 403 ExpiredToken, the SSO portal 401 UnauthorizedException (an expired SSO access token),
 	// OIDC CreateToken 400 InvalidGrantException (an expired refresh token), the sign-in
-	// service's CreateOAuth2Token 400 AccessDeniedException TOKEN_EXPIRED (an ended login session).
+	// service's CreateOAuth2Token 400 AccessDeniedException TOKEN_EXPIRED (an ended login
+	// session), Bedrock 403 ExpiredTokenException.
 	FaultExpired
 	// FaultSkew serves the operation as if the server clock were Fault.Skew ahead (behind when
 	// negative): its Date header, the SigV4 time window and the expiry of what it issues.
@@ -201,6 +202,10 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request) (time.Time,
 // answerFault writes the fault's answer in the protocol of the path asked for.
 func (x *exchange) answerFault(kind FaultKind, r *http.Request) {
 	sts := r.URL.Path == "/" || r.URL.Path == ""
+	if kind == FaultExpired && isBedrockPath(r.URL.Path) {
+		x.sendBedrockError(errBedrockExpired)
+		return
+	}
 	switch kind {
 	case FaultServerError:
 		if sts {
@@ -281,7 +286,8 @@ func requestOp(r *http.Request) string {
 		form, _ := url.ParseQuery(string(body))
 		return form.Get("Action")
 	}
-	return ""
+	op, _ := bedrockRoute(r.Method, r.URL.Path)
+	return op
 }
 
 // stopFaults releases delayed requests and shuts every Door; Close calls it.

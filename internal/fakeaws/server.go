@@ -184,9 +184,9 @@ func (s *Server) SetTokenLifetime(d time.Duration) {
 	s.tokenLifetime = d
 }
 
-// ServeHTTP routes one request by path, as the three real endpoints would
-// if they shared a host: "/" is STS, "/federation/credentials" the SSO portal
-// and "/token" OIDC.
+// ServeHTTP routes one request by path, as the real endpoints would if they
+// shared a host: "/" is STS, "/federation/credentials" the SSO portal, "/token"
+// OIDC, and "/model/..." and "/inference-profiles" Bedrock (bedrock.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now, answered := s.applyFaults(w, r)
 	if answered {
@@ -206,6 +206,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/v1/token":
 		s.serveCreateOAuth2Token(x, r)
 	default:
+		if isBedrockPath(r.URL.Path) {
+			s.serveBedrock(x, r)
+			return
+		}
 		x.sendJSONError(&apiError{status: http.StatusNotFound, code: "UnknownOperationException",
 			message: "fakeaws has no operation at " + r.Method + " " + r.URL.Path})
 	}

@@ -47,7 +47,7 @@ func (s *Server) serveSTS(x *exchange, r *http.Request) {
 	action := params.Get("Action")
 	x.rec.Op = action
 
-	c, aerr := s.authenticateSTS(x, r, body)
+	c, aerr := s.authenticate(x, r, body, "sts")
 	if aerr != nil {
 		x.sendSTSError(aerr)
 		return
@@ -70,10 +70,12 @@ func (s *Server) serveSTS(x *exchange, r *http.Request) {
 	}
 }
 
-// authenticateSTS makes AWS's checks in AWS's order: the key and its session
-// token first (so an expired credential reads ExpiredToken even when the
-// clock is also off), then the time window, then the signature itself.
-func (s *Server) authenticateSTS(x *exchange, r *http.Request, body []byte) (caller, *apiError) {
+// authenticate makes AWS's SigV4 checks in AWS's order for a request to
+// service ("sts", "bedrock"): the key and its session token first (so an
+// expired credential reads ExpiredToken even when the clock is also off),
+// then the time window, then the signature itself. Errors carry STS's codes;
+// other protocols translate them.
+func (s *Server) authenticate(x *exchange, r *http.Request, body []byte, service string) (caller, *apiError) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		return caller{}, errMissingAuthentication
@@ -94,7 +96,7 @@ func (s *Server) authenticateSTS(x *exchange, r *http.Request, body []byte) (cal
 	if aerr := checkWindow(signedAt, x.now()); aerr != nil {
 		return caller{}, aerr
 	}
-	if aerr := checkScope(a, amzDate, "sts"); aerr != nil {
+	if aerr := checkScope(a, amzDate, service); aerr != nil {
 		return caller{}, aerr
 	}
 	if !signatureMatches(r, body, a, amzDate, secret) {
