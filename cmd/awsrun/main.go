@@ -13,12 +13,16 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/awsrun/awsrun/internal/phases"
 	"github.com/awsrun/awsrun/wrapper"
 	"github.com/urfave/cli/v2"
 )
 
 func main() {
+	phases.Mark("main")
 	code, sig := run(os.Args, os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+	phases.Mark("exit")
+	phases.Flush()
 	if sig != 0 {
 		reraise(sig)
 	}
@@ -42,6 +46,7 @@ func run(args, environ []string, stdin, stdout, stderr *os.File) (code int, sig 
 	var exit wrapper.Exit
 	var ranChild bool
 	app := newApp(environ, stdin, stdout, stderr, func(cfg wrapper.Config) error {
+		phases.Mark("flags")
 		cfg.CABundle = deferCABundle()
 		e, err := wrapper.Run(context.Background(), cfg)
 		if err == nil {
