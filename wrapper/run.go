@@ -154,10 +154,26 @@ func (s *session) serveEndpoint(ctx context.Context) (childEnv []string, closeAl
 	}), closeAll, nil
 }
 
+// selection is what picks and opens a profile's credential source, from a run's Config or an
+// export's ResolveInput.
+type selection struct {
+	profile   string
+	explicit  bool // the user named the profile: a missing one is an error, never a fallback
+	region    string
+	duration  time.Duration
+	noSession bool
+	caBundle  string
+}
+
+func (c Config) selection() selection {
+	return selection{profile: c.Profile, explicit: c.ProfileExplicit, region: c.Region, duration: c.Duration,
+		noSession: c.NoSession, caBundle: c.CABundle}
+}
+
 // openSource picks the profile the way the AWS CLI does and opens it.
 // mfa asks for an MFA code when the profile needs one; nil makes such a profile fail. skew
 // checks AWS's clock on every answer; one check per run, so a reload does not warn again.
-func openSource(ctx context.Context, cfg Config, env environ, mfa func() (string, error), skew *skewCheck) (*creds.Source, error) {
+func openSource(ctx context.Context, sel selection, env environ, mfa func() (string, error), skew *skewCheck) (*creds.Source, error) {
 	getenv := func(k string) string { return env[k] }
 	configPath, credsPath := creds.Paths(getenv)
 	files, err := creds.LoadFiles(configPath, credsPath)
@@ -165,19 +181,19 @@ func openSource(ctx context.Context, cfg Config, env environ, mfa func() (string
 		return nil, err
 	}
 	phases.Mark("profile-files")
-	profile := cfg.Profile
-	if !cfg.ProfileExplicit && !files.Has(profile) && env["AWS_ACCESS_KEY_ID"] != "" {
+	profile := sel.profile
+	if !sel.explicit && !files.Has(profile) && env["AWS_ACCESS_KEY_ID"] != "" {
 		// No profiles at all but keys in the environment (CI, a pasted key): use them.
 		profile = ""
 	}
 	return creds.Open(ctx, files, creds.Options{
 		Profile:         profile,
-		Region:          cfg.Region,
+		Region:          sel.region,
 		ConfigFile:      configPath,
 		CredentialsFile: credsPath,
-		Duration:        cfg.Duration,
-		NoSession:       cfg.NoSession,
-		CABundle:        cfg.CABundle,
+		Duration:        sel.duration,
+		NoSession:       sel.noSession,
+		CABundle:        sel.caBundle,
 		MFAToken:        mfa,
 		OnServerTime:    skew.observe,
 	})

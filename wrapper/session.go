@@ -66,7 +66,7 @@ func newSession(ctx context.Context, cfg Config, env environ) (_ *session, err e
 		s.notifier = &desktop.Notifier{}
 	}
 	s.configPath, s.credsPath = creds.Paths(func(k string) string { return env[k] })
-	src, err := openSource(ctx, cfg, env, mfaPrompter(s.childStarted), s.skew)
+	src, err := openSource(ctx, cfg.selection(), env, mfaPrompter(s.childStarted), s.skew)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (s *session) renderChildConfig() []byte {
 // reloadProfile re-reads the config and credentials files after an edit. A file that does not
 // parse, or a profile that no longer resolves, keeps the last good state and is reported once.
 func (s *session) reloadProfile(ctx context.Context) {
-	src, err := openSource(ctx, s.cfg, s.env, mfaPrompter(s.childStarted), s.skew)
+	src, err := openSource(ctx, s.cfg.selection(), s.env, mfaPrompter(s.childStarted), s.skew)
 	if err != nil {
 		msg := err.Error()
 		s.mu.Lock()

@@ -120,19 +120,8 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 				return &usageError{err: err}
 			}
 			defer closer.Close()
-			profile, explicit := c.String("profile"), c.IsSet("profile")
-			for _, v := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
-				if profile == "" && getenv(v) != "" {
-					profile, explicit = getenv(v), true
-				}
-			}
-			if profile == "" {
-				profile = "default"
-			}
-			region := c.String("region")
-			if region == "" {
-				region = firstNonEmpty(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
-			}
+			profile, explicit, _ := chooseProfile(c.String("profile"), c.IsSet("profile"), true, getenv)
+			region := chooseRegion(c.String("region"), getenv)
 			cfg := wrapper.Config{
 				Profile:         profile,
 				ProfileExplicit: explicit,

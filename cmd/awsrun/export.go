@@ -102,7 +102,7 @@ func exportCommand(environ []string, stdin, stdout, stderr *os.File) *cli.Comman
 			if _, ok := lookupFormat(format); !ok {
 				return &usageError{err: fmt.Errorf("unknown --format %q: use %s", format, formatList())}
 			}
-			cfg, _, closer, err := commandConfig(c, environ, stdin, stderr)
+			cfg, _, closer, err := commandInput(c, environ, stdin, stderr)
 			if err != nil {
 				return err
 			}
