@@ -63,11 +63,13 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	return supervise(ctx, cfg, pol, s.background(pub))
 }
 
-// registerDelay is how long the child runs before awsrun writes its registry entry: the entry
-// is for `awsrun status` and `awsrun export` in other processes, never for the child, so a
-// command that is done sooner (a script step, `aws sts get-caller-identity` in a loop) does not
-// make awsrun write, serve and remove an entry on its way, nor wait for that on its way out.
-const registerDelay = 5 * time.Millisecond
+// settleDelay is how long the child runs before awsrun sets up what only a child that keeps
+// running needs: the registry entry (for `awsrun status` and `awsrun export` in other
+// processes, never for the child) and the watch of ~/.aws (a new login or an edited profile;
+// renewals do not depend on it). A command that is done sooner (a script step, one
+// `aws sts get-caller-identity`) then costs awsrun neither the set-up nor its undoing: the
+// kernel takes milliseconds to release an inotify instance, even at exit.
+const settleDelay = 5 * time.Millisecond
 
 // background is the run's work beside the child, one goroutine each in one errgroup: the
 // registry entry, the file watch, the credential lifecycle, the SSO session warnings, and the
@@ -81,12 +83,34 @@ func (s *session) background(pub *statePublisher) func(context.Context) error {
 		s.bgCtx = ctx
 		s.mu.Unlock()
 		g, gctx := errgroup.WithContext(ctx)
-		g.Go(guard(log, func() error { return pub.registerAfter(gctx, registerDelay) }))
-		g.Go(guard(log, func() error { return s.watchLoop(gctx, s.startWatch()) }))
+		g.Go(guard(log, func() error {
+			if settled(gctx) {
+				pub.register()
+			}
+			return nil
+		}))
+		g.Go(guard(log, func() error {
+			if !settled(gctx) {
+				return nil
+			}
+			return s.watchLoop(gctx, s.startWatch())
+		}))
 		g.Go(guard(log, func() error { return s.lc.Run(gctx) }))
 		g.Go(guard(log, func() error { s.startWarnings(gctx); return nil }))
 		g.Go(func() error { return s.waitInternal(gctx) }) // a panic in a refresh's own goroutine
 		return g.Wait()
+	}
+}
+
+// settled waits settleDelay; false when ctx ended first (the child is gone).
+func settled(ctx context.Context) bool {
+	t := time.NewTimer(settleDelay)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 

@@ -46,19 +46,6 @@ func publishState(cfg Config, k *keeper, region, tokenPath func() string) *state
 	return p
 }
 
-// registerAfter registers once the child has run for delay, unless ctx ends first.
-func (p *statePublisher) registerAfter(ctx context.Context, delay time.Duration) error {
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return nil
-	case <-t.C:
-	}
-	p.register()
-	return nil
-}
-
 // register writes the entry and starts answering export on its socket.
 func (p *statePublisher) register() {
 	p.regMu.Lock()
