@@ -67,6 +67,7 @@ bench: deps
 FUZZTIME ?= 10s
 FUZZ_TARGETS := ./endpoint:FuzzHandler ./wrapper:FuzzBuildChildEnv ./creds:FuzzParse \
 	./creds:FuzzChildConfig ./creds:FuzzReadSSOToken
+FUZZ_TARGETS += ./creds:FuzzSanitizeError
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

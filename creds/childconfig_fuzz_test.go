@@ -1,6 +1,7 @@
 package creds
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -14,20 +15,20 @@ var credentialKeys = []string{
 	"login_session",
 }
 
-// FuzzChildConfig writes the child's config for every profile of an arbitrary config file and
-// checks it: it parses back, holds [default] and at most the [services] block the profile names,
-// keeps only request-shaping settings with the profile's own values, and carries no credential
-// setting or secret value. Seeds are in testdata/fuzz/FuzzChildConfig.
+// FuzzChildConfig writes the child's config for every profile of an arbitrary config file, with
+// an arbitrary region override (a flag or AWS_REGION: any bytes, line breaks included), and
+// checks it: the writer either refuses, and then the override or one of the profile's values
+// is one the checks where values enter refuse too, or writes a file that parses back, holds
+// [default] and at most the [services] block the profile names, keeps only request-shaping
+// settings with the profile's own values (the region: the override's), and carries no
+// credential setting or secret value. Seeds are in testdata/fuzz/FuzzChildConfig.
 func FuzzChildConfig(f *testing.F) {
 	f.Add([]byte("[profile dev]\nregion = eu-west-1\nsso_session = corp\noutput = json\ns3 =\n  addressing_style = path\nservices = local\n[services local]\nsts =\n  endpoint_url = http://127.0.0.1:1\n"), "")
 	f.Add([]byte("[default]\naws_secret_access_key = SECRETSECRET\nregion = us-east-1 # inline\n"), "ap-south-1")
+	f.Add([]byte("[profile sso]\nsso_session = corp\nregion = us-east-1\n"), "us-east-1\ncredential_process = ./evil.sh")
+	f.Add([]byte("[profile sso]\nsso_session = corp\n"), "us-east-1\rcredential_process = ./evil.sh")
+	f.Add([]byte("[profile sso]\nsso_session = corp\noutput = json\x00x\n"), "eu-isoe-west-1")
 	f.Fuzz(func(t *testing.T, data []byte, region string) {
-		if strings.TrimLeft(region, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
-			// The region comes from the user's own flag or AWS_REGION; one with blanks, line
-			// breaks or comment marks is the user writing their own config, not input to
-			// defend against.
-			return
-		}
 		file, err := Parse("config", data)
 		if err != nil {
 			return
@@ -52,7 +53,22 @@ func FuzzChildConfig(f *testing.F) {
 
 func checkChildConfig(t *testing.T, p *Profile, region string) {
 	t.Helper()
-	out := p.ChildConfig(region)
+	out, err := p.ChildConfig(region)
+	badRegion := region != "" && RegionProblem(region) != ""
+	badFile := p.CheckChildSettings() != nil
+	if err != nil {
+		var unsafe *UnsafeValueError
+		if !errors.As(err, &unsafe) || !badRegion && !badFile {
+			t.Fatalf("child config for %q (region %q) refused, but nothing refuses its input: %v", p.Name, region, err)
+		}
+		if out != nil {
+			t.Fatalf("child config for %q refused, yet written:\n%s", p.Name, out)
+		}
+		return
+	}
+	if badRegion {
+		t.Fatalf("child config for %q written with region %q, which the flag check refuses:\n%s", p.Name, region, out)
+	}
 	back, err := Parse("child", out)
 	if err != nil {
 		t.Fatalf("child config for %q does not parse: %v\n%s", p.Name, err, out)

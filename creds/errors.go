@@ -8,10 +8,14 @@ import (
 	"net"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/service/sso/types"
 	oidctypes "github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/awsrun/awsrun/internal/shellquote"
 )
 
 // LoginRequiredError means the SSO session behind the profile has ended: only the user can fix
@@ -35,7 +39,7 @@ func (e *LoginRequiredError) Hint() string {
 	if e.Profile == "" {
 		return "aws sso login"
 	}
-	return "aws sso login --profile " + e.Profile
+	return "aws sso login --profile " + shellquote.Quote(e.Profile)
 }
 
 // MFARequiredError means the profile needs an MFA code and there is no terminal to ask on:
@@ -145,35 +149,51 @@ var sdkNoise = []string{
 
 // Describe shortens an SDK error to what a user acts on: the AWS error code and message with
 // the service call that got it, or "cannot reach ..." for network failures, without request
-// ids, status codes or the SDK's nested wrapping.
+// ids, status codes or the SDK's nested wrapping. It never quotes what a credential_process
+// printed or an AWS answer that could not be read (taint.go), and no secret awsrun knows of
+// (Scrub).
 func Describe(err error) string {
+	return Scrub(describe(err))
+}
+
+func describe(err error) string {
 	var api smithy.APIError
 	var op *smithy.OperationError
 	call := ""
 	if errors.As(err, &op) {
 		call = op.Service() + " " + op.Operation() + ": "
 	}
+	var process *processcreds.ProviderError
 	var dns *net.DNSError
 	var netOp *net.OpError
+	var deser *smithy.DeserializationError
+	var resp *smithyhttp.ResponseError
 	switch {
+	case errors.As(err, &process):
+		// Before the API error: a role's source credentials can come from a credential_process.
+		return call + describeProcess(process)
 	case errors.As(err, &api):
-		msg := api.ErrorCode()
-		if m := api.ErrorMessage(); m != "" {
-			msg += ": " + m
-		}
-		return call + msg
+		return call + describeAPI(api)
 	case errors.As(err, &dns):
 		return fmt.Sprintf("%scannot reach AWS: %s: %s", call, dns.Name, dns.Err)
 	case errors.As(err, &netOp):
 		return fmt.Sprintf("%scannot reach AWS: %v", call, netOp)
 	case errors.Is(err, context.DeadlineExceeded):
 		return call + "AWS did not answer in time"
+	case errors.As(err, &deser) || errors.As(err, &resp) && resp.HTTPStatusCode() > 0:
+		// Their text quotes the parser's complaint about the body, which came from outside.
+		// (Status 0 is a request that got no answer: the fallback below shows why.)
+		status := ""
+		if errors.As(err, &resp) && resp.HTTPStatusCode() > 0 {
+			status = fmt.Sprintf(" (HTTP %d)", resp.HTTPStatusCode())
+		}
+		return call + "AWS's answer" + status + " could not be read"
 	}
 	msg := err.Error()
 	for _, n := range sdkNoise {
 		msg = strings.ReplaceAll(msg, n, "")
 	}
-	return msg
+	return tame(msg)
 }
 
 // classify turns SDK errors into the few kinds the user acts on differently.

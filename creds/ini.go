@@ -20,6 +20,9 @@ type Section struct {
 	Nested map[string]map[string]string
 	// order keeps the keys in file order so generated files read like the original.
 	order []string
+	// lines holds the 1-based line of each key ("key", or "key.sub" for a sub-property), for
+	// errors about a value.
+	lines map[string]int
 }
 
 // File is a parsed AWS shared config or credentials file.
@@ -99,7 +102,7 @@ func Parse(path string, data []byte) (*File, error) {
 			if name == "" {
 				return nil, &ParseError{path, line, "empty section name"}
 			}
-			cur = &Section{Name: name, Line: line, Keys: map[string]string{}}
+			cur = &Section{Name: name, Line: line, Keys: map[string]string{}, lines: map[string]int{}}
 			f.Sections = append(f.Sections, cur)
 			nestedKey = ""
 			continue
@@ -122,6 +125,7 @@ func Parse(path string, data []byte) (*File, error) {
 				cur.Nested = map[string]map[string]string{}
 			}
 			cur.Nested[nestedKey][key] = val
+			cur.lines[nestedKey+"."+key] = line
 			continue
 		}
 		if val == "" {
@@ -140,6 +144,7 @@ func Parse(path string, data []byte) (*File, error) {
 			cur.order = append(cur.order, key)
 		}
 		cur.Keys[key] = val
+		cur.lines[key] = line
 	}
 	if err := sc.Err(); err != nil {
 		return nil, &ParseError{path, line + 1, err.Error()}

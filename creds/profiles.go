@@ -216,9 +216,11 @@ var childSettings = map[string]bool{
 
 // ChildConfig renders the config file the child sees: the profile's non-credential settings
 // under [default] (region overridden when given), plus the [services NAME] block it refers to.
-func (p *Profile) ChildConfig(region string) []byte {
-	var b strings.Builder
-	b.WriteString("# Written by awsrun for its child; removed when awsrun exits.\n[default]\n")
+// A value that would not stay one value on one line (a line break, a NUL, a region that is not
+// a region name) is refused with an *UnsafeValueError: never a file that says something else.
+func (p *Profile) ChildConfig(region string) ([]byte, error) {
+	w := &configWriter{section: "default"}
+	w.b.WriteString("# Written by awsrun for its child; removed when awsrun exits.\n[default]\n")
 	var keys []string
 	if p.config != nil {
 		keys = append(keys, p.config.order...)
@@ -235,36 +237,76 @@ func (p *Profile) ChildConfig(region string) []byte {
 				v = region
 			}
 		}
-		if nested := p.config.Nested[k]; v == "" && nested != nil {
-			fmt.Fprintf(&b, "%s =\n", k)
-			for _, nk := range sortedKeys(nested) {
-				fmt.Fprintf(&b, "  %s = %s\n", nk, nested[nk])
-			}
-			continue
-		}
-		fmt.Fprintf(&b, "%s = %s\n", k, v)
+		w.setting(k, v, p.config.Nested[k])
 	}
 	if !wroteRegion && region != "" {
-		fmt.Fprintf(&b, "region = %s\n", region)
+		w.setting("region", region, nil)
 	}
 	if p.config != nil {
 		if svc := p.config.Keys["services"]; svc != "" {
 			if s := p.files.Config.Section("services " + svc); s != nil {
-				fmt.Fprintf(&b, "\n[services %s]\n", svc)
+				w.header("services " + svc)
 				for _, k := range s.order {
-					if nested := s.Nested[k]; s.Keys[k] == "" && nested != nil {
-						fmt.Fprintf(&b, "%s =\n", k)
-						for _, nk := range sortedKeys(nested) {
-							fmt.Fprintf(&b, "  %s = %s\n", nk, nested[nk])
-						}
-						continue
-					}
-					fmt.Fprintf(&b, "%s = %s\n", k, s.Keys[k])
+					w.setting(k, s.Keys[k], s.Nested[k])
 				}
 			}
 		}
 	}
-	return []byte(b.String())
+	if w.err != nil {
+		return nil, w.err
+	}
+	return []byte(w.b.String()), nil
+}
+
+// configWriter writes config lines, checking each value; the first bad one is kept in err.
+type configWriter struct {
+	b       strings.Builder
+	section string
+	err     error
+}
+
+func (w *configWriter) fail(setting, problem string) {
+	if w.err == nil {
+		w.err = &UnsafeValueError{Section: w.section, Setting: setting, Problem: problem}
+	}
+}
+
+func (w *configWriter) header(name string) {
+	w.section = name
+	if p := valueProblem(name); p != "" {
+		w.fail("(section name)", p)
+	} else if strings.ContainsAny(name, "[]") {
+		w.fail("(section name)", "it holds a bracket")
+	}
+	fmt.Fprintf(&w.b, "\n[%s]\n", name)
+}
+
+// setting writes "key = value", or, for an empty value with sub-properties, the key and its
+// indented sub-properties.
+func (w *configWriter) setting(k, v string, nested map[string]string) {
+	problem := valueProblem(k)
+	if problem == "" {
+		problem = valueProblem(v)
+	}
+	if problem == "" && k == "region" && v != "" && w.section == "default" {
+		problem = RegionProblem(v)
+	}
+	if problem != "" {
+		w.fail(k, problem)
+		return
+	}
+	if v == "" && nested != nil {
+		fmt.Fprintf(&w.b, "%s =\n", k)
+		for _, nk := range sortedKeys(nested) {
+			if p := firstProblem(nk, nested[nk]); p != "" {
+				w.fail(k+"."+nk, p)
+				return
+			}
+			fmt.Fprintf(&w.b, "  %s = %s\n", nk, nested[nk])
+		}
+		return
+	}
+	fmt.Fprintf(&w.b, "%s = %s\n", k, v)
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -92,7 +92,11 @@ sts =
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := string(p.ChildConfig("us-west-2"))
+	out, err := p.ChildConfig("us-west-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(out)
 	for _, want := range []string{"[default]", "region = us-west-2", "output = json", "services = local", "s3 =\n  addressing_style = path", "[services local]", "sts =\n  endpoint_url = http://127.0.0.1:1"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("child config lacks %q:\n%s", want, got)

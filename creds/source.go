@@ -99,7 +99,11 @@ func Open(ctx context.Context, files *Files, o Options) (*Source, error) {
 		if missing := p.MissingSSO(); len(missing) > 0 {
 			return nil, &IncompleteProfileError{Profile: o.Profile, Missing: missing}
 		}
+		if err := p.CheckChildSettings(); err != nil {
+			return nil, err
+		}
 		s.profile = p
+		rememberKeys(files, p)
 		loadOpts = append(loadOpts, config.WithSharedConfigProfile(o.Profile))
 	}
 	if o.CABundle != "" {
@@ -131,7 +135,7 @@ func Open(ctx context.Context, files *Files, o Options) (*Source, error) {
 		if errors.As(err, &noMFA) {
 			return nil, &MFARequiredError{Profile: o.Profile}
 		}
-		return nil, fmt.Errorf("load profile %q: %w", o.Profile, err)
+		return nil, fmt.Errorf("load profile %q: %w", o.Profile, described{err})
 	}
 	s.cfg = cfg
 	if chain, ok := s.mfaChain(files, cfg); ok {
@@ -144,6 +148,19 @@ func Open(ctx context.Context, files *Files, o Options) (*Source, error) {
 	}
 	s.cache = cache
 	return s, nil
+}
+
+// rememberKeys hands the keys written in the profile and along its source_profile chain to
+// Scrub: long-term keys behind a role or an MFA session never pass through Retrieve.
+func rememberKeys(files *Files, p *Profile) {
+	for n := 0; p != nil && n < 16; n++ {
+		Remember(aws.Credentials{AccessKeyID: p.Keys["aws_access_key_id"], SecretAccessKey: p.Keys["aws_secret_access_key"], SessionToken: p.Keys["aws_session_token"]})
+		src := p.Keys["source_profile"]
+		if src == "" || src == p.Name {
+			return
+		}
+		p, _ = files.Lookup(src)
+	}
 }
 
 // Region is the region the SDK resolved (flag, env, then profile); may be empty.
@@ -162,6 +179,7 @@ func (s *Source) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if err != nil {
 		return aws.Credentials{}, s.classify(err)
 	}
+	Remember(c)
 	if !c.CanExpire && !s.opts.NoSession && !s.mfa {
 		return s.sessionToken(ctx, c)
 	}
@@ -183,7 +201,7 @@ func (s *Source) sessionToken(ctx context.Context, long aws.Credentials) (aws.Cr
 		return aws.Credentials{}, s.classify(fmt.Errorf("get session token: %w", err))
 	}
 	c := out.Credentials
-	return aws.Credentials{
+	sc := aws.Credentials{
 		AccessKeyID:     aws.ToString(c.AccessKeyId),
 		SecretAccessKey: aws.ToString(c.SecretAccessKey),
 		SessionToken:    aws.ToString(c.SessionToken),
@@ -191,5 +209,7 @@ func (s *Source) sessionToken(ctx context.Context, long aws.Credentials) (aws.Cr
 		Expires:         aws.ToTime(c.Expiration),
 		Source:          "GetSessionToken",
 		AccountID:       long.AccountID,
-	}, nil
+	}
+	Remember(sc)
+	return sc, nil
 }

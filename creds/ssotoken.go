@@ -58,6 +58,9 @@ func ReadSSOToken(path string) (SSOToken, error) {
 	if err != nil {
 		return SSOToken{}, fmt.Errorf("read sso token cache %s: expiresAt: %w", path, err)
 	}
+	rememberSecret(raw.AccessToken)
+	rememberSecret(raw.RefreshToken)
+	rememberSecret(raw.ClientSecret)
 	sum := sha256.Sum256([]byte(raw.AccessToken))
 	t := SSOToken{
 		Fingerprint: hex.EncodeToString(sum[:8]),

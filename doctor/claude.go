@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/awsrun/awsrun/internal/shellquote"
 )
 
 // claudeFile is one Claude Code settings file, reduced to what concerns AWS.
@@ -155,7 +157,7 @@ func (d *doctor) claudeSettings() {
 		if len(profs) > 0 {
 			raise(Warn)
 			msgs = append(msgs, fmt.Sprintf("the env block of %s sets %s: Claude Code started without awsrun uses that profile directly, without awsrun's renewal (under awsrun the profile is hidden and the endpoint still applies)", p, strings.Join(profs, ", ")))
-			fixes = append(fixes, fmt.Sprintf("remove it from \"env\" in %s and start Claude Code as: awsrun -p %s -- claude", p, d.o.Profile))
+			fixes = append(fixes, fmt.Sprintf("remove it from \"env\" in %s and start Claude Code as: awsrun -p %s -- claude", p, shellquote.Quote(d.o.Profile)))
 		}
 		if f.export != "" {
 			if strings.Contains(f.export, "awsrun export") {
@@ -163,7 +165,7 @@ func (d *doctor) claudeSettings() {
 			} else {
 				raise(Warn)
 				msgs = append(msgs, fmt.Sprintf("awsCredentialExport in %s runs %s: Claude Code takes those keys instead of awsrun's", p, program(f.export)))
-				fixes = append(fixes, fmt.Sprintf("set \"awsCredentialExport\": \"awsrun export --profile %s --format claude\" in %s, or remove it", d.o.Profile, p))
+				fixes = append(fixes, fmt.Sprintf("set \"awsCredentialExport\": \"awsrun export --profile %s --format claude\" in %s, or remove it", shellquote.Quote(d.o.Profile), p))
 			}
 		}
 		if f.refresh != "" {

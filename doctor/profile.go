@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/awsrun/awsrun/creds"
+	"github.com/awsrun/awsrun/internal/shellquote"
 )
 
 // configFiles parses the shared config and credentials files as awsrun and the SDKs read them.
@@ -67,9 +68,9 @@ func (d *doctor) profile() {
 			return
 		}
 		var nf *creds.ProfileNotFoundError
-		fix := "aws configure sso --profile " + d.o.Profile + "   (or, for access keys: aws configure --profile " + d.o.Profile + ")"
+		fix := configureFix(d.o.Profile)
 		if errors.As(err, &nf) && nf.Nearest() != "" {
-			fix = "awsrun doctor --profile " + nf.Nearest()
+			fix = shellquote.Join("awsrun", "doctor", "--profile", nf.Nearest())
 		}
 		d.add(name, Fail, fmt.Sprintf("%s (profile from %s)", err.Error(), from), fix)
 		return
@@ -77,7 +78,7 @@ func (d *doctor) profile() {
 	kind := p.Kind()
 	if kind == "none" {
 		d.add(name, Fail, fmt.Sprintf("profile %q (from %s) has no credential settings (sso_session, role_arn, credential_process or access keys) [%s]", p.Name, from, d.where(p.Name)),
-			"aws configure sso --profile "+p.Name+"   (or, for access keys: aws configure --profile "+p.Name+")")
+			configureFix(p.Name))
 		return
 	}
 	d.prof = p

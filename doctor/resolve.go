@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/awsrun/awsrun/creds"
+	"github.com/awsrun/awsrun/internal/shellquote"
 )
 
 // expiringSoon is how little life left in fresh credentials is worth a warning: clients then
@@ -74,9 +75,9 @@ func (d *doctor) fixFor(err error) string {
 	case errors.As(err, &parse):
 		return fmt.Sprintf("fix %s at line %d", d.tilde(parse.Path), parse.Line)
 	case errors.As(err, &notFound):
-		return "aws configure sso --profile " + notFound.Name
+		return shellquote.Join("aws", "configure", "sso", "--profile", notFound.Name)
 	case errors.As(err, &incomplete):
-		return "aws configure sso --profile " + incomplete.Profile + "   (or, for access keys: aws configure --profile " + incomplete.Profile + ")"
+		return configureFix(incomplete.Profile)
 	case errors.As(err, &access):
 		return fixForCode(access.Code, profile)
 	case strings.Contains(err.Error(), "DurationSeconds"):
@@ -84,11 +85,12 @@ func (d *doctor) fixFor(err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "check network access to AWS (proxy, VPN, AWS_ENDPOINT_URL_*), then run awsrun doctor again"
 	}
-	return "aws sts get-caller-identity --profile " + profile + " --debug"
+	return shellquote.Join("aws", "sts", "get-caller-identity", "--profile", profile, "--debug")
 }
 
 // fixForCode maps the AWS error codes that mean "these credentials are no good" to a fix.
 func fixForCode(code, profile string) string {
+	profile = shellquote.Quote(profile)
 	switch code {
 	case "ExpiredToken", "ExpiredTokenException":
 		return "the credentials expired: check the clock (see clock), unset stale AWS_* keys, then aws sso login --profile " + profile + " or renew the keys"
@@ -100,6 +102,12 @@ func fixForCode(code, profile string) string {
 		return "the identity may not do this: check that the role trusts it and allows sts:AssumeRole"
 	}
 	return "aws sts get-caller-identity --profile " + profile + " --debug"
+}
+
+// configureFix is the command that sets a profile up, SSO first.
+func configureFix(profile string) string {
+	p := shellquote.Quote(profile)
+	return "aws configure sso --profile " + p + "   (or, for access keys: aws configure --profile " + p + ")"
 }
 
 // identity asks STS who the credentials belong to: the proof AWS accepts them.

@@ -17,7 +17,14 @@ var scrubbed = []string{
 	"AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 	"AWS_CREDENTIAL_FILE", "AWS_BEARER_TOKEN_BEDROCK",
 	"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+	ResolveChainVar,
 }
+
+// ResolveChainVar lists the profiles that awsrun processes up the process tree are resolving
+// (cmd/awsrun sets it): a credential_process inherits it, so one that leads back to awsrun for
+// the same profile is refused instead of recursing. It marks resolution only: the supervised
+// command and what it starts may run awsrun for any profile, so they never get it.
+const ResolveChainVar = "AWSRUN_RESOLVE_CHAIN"
 
 // environ is an ordered KEY=VALUE environment with set and unset.
 type environ map[string]string

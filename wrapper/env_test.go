@@ -3,6 +3,8 @@ package wrapper
 import (
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 func TestBuildChildEnvScrubsAndSets(t *testing.T) {
@@ -55,5 +57,22 @@ func BenchmarkBuildChildEnv(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buildChildEnv(in)
+	}
+}
+
+// TestChildEnvHasNoResolveChain: the recursion guard's marker, inherited when awsrun itself
+// runs as a credential_process, never reaches the command: what the command starts (awsrun
+// export or awsrun -p for any profile) is not a resolution awsrun is in the middle of.
+func TestChildEnvHasNoResolveChain(t *testing.T) {
+	base := []string{"PATH=/bin", ResolveChainVar + "=dev,prod"}
+	for _, env := range [][]string{
+		buildChildEnv(childEnvInput{base: base, configFile: "/c", credentialsFile: "/k", profile: "dev"}),
+		buildEnvModeEnv(base, aws.Credentials{AccessKeyID: "AKIA", SecretAccessKey: "s"}, "us-east-1", "dev"),
+	} {
+		for _, kv := range env {
+			if strings.HasPrefix(kv, ResolveChainVar+"=") {
+				t.Errorf("child env has %s", kv)
+			}
+		}
 	}
 }

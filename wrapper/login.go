@@ -10,6 +10,7 @@ import (
 
 	"github.com/awsrun/awsrun/child"
 	"github.com/awsrun/awsrun/creds"
+	"github.com/awsrun/awsrun/internal/shellquote"
 )
 
 // loginTimeout bounds one login: the browser flow waits for a person.
@@ -37,7 +38,7 @@ func (s *session) sessionEnded(ctx context.Context, cause error) {
 	if repeat && !(s.cfg.Login == LoginAuto && !s.loggingIn.Load()) {
 		return
 	}
-	cmd := strings.Join(s.loginArgv(), " ")
+	cmd := shellquote.Join(s.loginArgv()...)
 	if s.cfg.Login != LoginAuto {
 		s.log.Warn("the SSO session has ended; credentials cannot be renewed until you log in", "profile", s.cfg.Profile, "run", cmd)
 		s.notify("AWS SSO session ended", "Profile "+s.cfg.Profile+": run "+cmd)
@@ -64,7 +65,7 @@ func (s *session) login(ctx context.Context, foreground bool) bool {
 	before := s.currentTokenFingerprint()
 	lock, ok, err := lockUser(ctx, "sso-login", loginTimeout)
 	if err != nil || !ok {
-		s.log.Warn("could not take the login lock; log in yourself", "run", strings.Join(s.loginArgv(), " "), "error", err)
+		s.log.Warn("could not take the login lock; log in yourself", "run", shellquote.Join(s.loginArgv()...), "error", err)
 		return false
 	}
 	defer lock.release()
@@ -73,7 +74,7 @@ func (s *session) login(ctx context.Context, foreground bool) bool {
 		return true
 	}
 	argv := s.loginArgv()
-	s.log.Info("SSO session ended; running the login command", "command", strings.Join(argv, " "))
+	s.log.Info("SSO session ended; running the login command", "command", shellquote.Join(argv...))
 	opts := child.Options{Command: argv[0], Args: argv[1:], Env: s.cfg.Env, KillTimeout: 5 * time.Second}
 	var r, w *os.File
 	if foreground {
@@ -96,7 +97,7 @@ func (s *session) login(ctx context.Context, foreground bool) bool {
 		if r != nil {
 			r.Close()
 		}
-		s.log.Warn("login command could not start; check --login-command", "command", strings.Join(argv, " "), "error", err)
+		s.log.Warn("login command could not start; check --login-command", "command", shellquote.Join(argv...), "error", err)
 		return false
 	}
 	if r != nil {
@@ -111,14 +112,14 @@ func (s *session) login(ctx context.Context, foreground bool) bool {
 	select {
 	case <-p.Done():
 	case <-t.C:
-		s.log.Warn("login command did not finish in time; stopping it", "command", strings.Join(argv, " "), "timeout", loginTimeout.String())
+		s.log.Warn("login command did not finish in time; stopping it", "command", shellquote.Join(argv...), "timeout", loginTimeout.String())
 		p.Stop()
 	case <-ctx.Done():
 		p.Stop()
 		return false
 	}
 	if code := p.Status().ExitCode(); code != 0 {
-		s.log.Warn("login command failed; run it yourself", "run", strings.Join(argv, " "), "exit", code)
+		s.log.Warn("login command failed; run it yourself", "run", shellquote.Join(argv...), "exit", code)
 		return false
 	}
 	return true

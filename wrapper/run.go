@@ -10,6 +10,7 @@ import (
 	"github.com/awsrun/awsrun/creds"
 	"github.com/awsrun/awsrun/endpoint"
 	"github.com/awsrun/awsrun/internal/phases"
+	"github.com/awsrun/awsrun/internal/shellquote"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -133,7 +134,9 @@ func (s *session) serveEndpoint(ctx context.Context) (childEnv []string, closeAl
 			closeAll()
 		}
 	}()
-	s.childConfig = s.renderChildConfig()
+	if s.childConfig, err = s.renderChildConfig(); err != nil {
+		return nil, nil, err
+	}
 	configPath, err := dir.write("config", s.childConfig)
 	if err != nil {
 		return nil, nil, &SetupError{Dir: dir.path, Err: err}
@@ -146,7 +149,7 @@ func (s *session) serveEndpoint(ctx context.Context) (childEnv []string, closeAl
 	region := s.region()
 	if region == "" {
 		log.Warn("profile sets no region; the command gets no AWS_REGION", "profile", cfg.Profile,
-			"fix", "awsrun --region REGION, or: aws configure set region REGION --profile "+cfg.Profile)
+			"fix", "awsrun --region REGION, or: aws configure set region REGION --profile "+shellquote.Quote(cfg.Profile))
 	}
 	ep, err := endpoint.New(endpoint.Options{
 		Provider: s.lc,

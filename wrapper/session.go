@@ -128,7 +128,7 @@ func (s *session) ssoTokenPath() string {
 }
 
 // renderChildConfig is the child's [default] config for the current profile.
-func (s *session) renderChildConfig() []byte {
+func (s *session) renderChildConfig() ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	region := s.src.Region()
@@ -164,8 +164,15 @@ func (s *session) reloadProfile(ctx context.Context) {
 	s.setSource(src)
 	s.lc.setSource(s.guardUpstream(src))
 	if s.writeChildCfg != nil {
-		next := s.renderChildConfig()
+		next, err := s.renderChildConfig()
+		if err != nil {
+			// Unreachable while the checks where values enter hold; the child keeps its config.
+			s.log.Warn("could not update the child's config", "error", err)
+		}
 		s.mu.Lock()
+		if err != nil {
+			next = s.childConfig
+		}
 		same := bytes.Equal(next, s.childConfig)
 		s.childConfig = next
 		s.mu.Unlock()

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/awsrun/awsrun/creds"
+	"github.com/awsrun/awsrun/internal/shellquote"
 	"github.com/awsrun/awsrun/wallclock"
 )
 
@@ -89,7 +89,7 @@ func (s *session) warnLoop(ctx context.Context, clk clock, end func() time.Time,
 }
 
 func (s *session) warnSessionEnd(left time.Duration, end time.Time) {
-	cmd := strings.Join(s.loginArgv(), " ")
+	cmd := shellquote.Join(s.loginArgv()...)
 	msg := fmt.Sprintf("SSO session for profile %q ends in %s (at %s)", s.cfg.Profile, left.Round(time.Minute), end.Local().Format("15:04"))
 	if left < time.Minute {
 		msg = fmt.Sprintf("SSO session for profile %q ends in %s", s.cfg.Profile, left.Round(time.Second))

@@ -2,6 +2,7 @@ package wrapper
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -159,8 +160,13 @@ func (p *statePublisher) close() {
 }
 
 // Credentials serves export what the endpoint serves the child, refreshing when needed.
+// Its error text crosses to another process, so it is scrubbed here, where the secrets are known.
 func (p *statePublisher) Credentials(ctx context.Context) (aws.Credentials, error) {
-	return p.k.Retrieve(ctx)
+	c, err := p.k.Retrieve(ctx)
+	if err != nil {
+		return c, errors.New(creds.Scrub(err.Error()))
+	}
+	return c, nil
 }
 
 // Status is the entry with the live state of the keeper: a failing renewal shows at once,
@@ -169,7 +175,7 @@ func (p *statePublisher) Status() state.Entry {
 	e := p.handle().Entry()
 	p.fill(&e, p.k.current())
 	if err := p.k.lastError(); err != nil {
-		e.LastError = err.Error()
+		e.LastError = creds.Scrub(err.Error())
 	}
 	return e
 }

@@ -20,8 +20,8 @@ they expire, served to COMMAND's own AWS SDK through a private loopback endpoint
 
 Exit status: COMMAND's own; 128+N if a signal N killed it; 126 not executable; 127 not found;
 2 usage; 65 malformed config file; 69 credentials unavailable; 70 internal error;
-77 AWS refused (e.g. SSO session ended); 78 profile missing or incomplete, or nested awsrun
-for another profile.`
+77 AWS refused (e.g. SSO session ended); 78 profile missing or incomplete, nested awsrun
+for another profile, or a credential_process that loops through awsrun.`
 
 // newApp builds the CLI. The action receives one validated wrapper.Config.
 func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrapper.Config) error) *cli.App {
@@ -121,7 +121,14 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 			}
 			defer closer.Close()
 			profile, explicit, _ := chooseProfile(c.String("profile"), c.IsSet("profile"), true, getenv)
-			region := chooseRegion(c.String("region"), getenv)
+			region, err := pickRegion(c.String("region"), true, getenv)
+			if err != nil {
+				return &usageError{err: err}
+			}
+			// Resolving the profile may run its credential_process, which may be awsrun again.
+			if err := markResolving(environ, profile); err != nil {
+				return err
+			}
 			cfg := wrapper.Config{
 				Profile:         profile,
 				ProfileExplicit: explicit,
@@ -169,13 +176,4 @@ func envLookup(environ []string) func(string) string {
 		}
 	}
 	return func(k string) string { return m[k] }
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/awsrun/awsrun/child"
 	"github.com/awsrun/awsrun/creds"
+	"github.com/awsrun/awsrun/internal/shellquote"
 	"github.com/awsrun/awsrun/wrapper"
 )
 
@@ -17,6 +18,7 @@ func classify(err error) (int, string) {
 		start      *child.StartError
 		coded      *codedError
 		parse      *creds.ParseError
+		unsafe     *creds.UnsafeValueError
 		notFound   *creds.ProfileNotFoundError
 		incomplete *creds.IncompleteProfileError
 		login      *creds.LoginRequiredError
@@ -35,7 +37,8 @@ func classify(err error) (int, string) {
 		return exitSoftware, reportBugHint
 	case errors.As(err, &setup):
 		if setup.Dir != "" {
-			return exitSoftware, "check that " + setup.Dir + " is writable and has room: ls -ld " + setup.Dir + "; df -h " + setup.Dir + "   (or set TMPDIR to another directory)"
+			dir := shellquote.Quote(setup.Dir)
+			return exitSoftware, "check that " + dir + " is writable and has room: ls -ld " + dir + "; df -h " + dir + "   (or set TMPDIR to another directory)"
 		}
 		return exitSoftware, "check that the loopback interface is up: ip addr show lo   (awsrun listens on 127.0.0.1)"
 	case errors.As(err, &start):
@@ -45,27 +48,36 @@ func classify(err error) (int, string) {
 		return coded.ExitCode(), coded.hint
 	case errors.As(err, &parse):
 		return exitDataErr, "fix " + parse.Path + " at line " + itoa(parse.Line)
+	case errors.As(err, &unsafe):
+		// The writer's last line of defence: the checks where values enter name the source.
+		return exitDataErr, "check --region, AWS_REGION, AWS_DEFAULT_REGION and the profile's settings in the config file"
 	case errors.As(err, &notFound):
 		if near := notFound.Nearest(); near != "" {
-			return exitConfig, "awsrun --profile " + near + " ..."
+			return exitConfig, "awsrun --profile " + shellquote.Quote(near) + " ..."
 		}
-		return exitConfig, "aws configure sso --profile " + notFound.Name + "   (or, for access keys: aws configure --profile " + notFound.Name + ")"
+		return exitConfig, configureHint(notFound.Name)
 	case errors.As(err, &incomplete) && len(incomplete.Missing) > 0:
-		return exitConfig, "aws configure sso --profile " + incomplete.Profile
+		return exitConfig, shellquote.Join("aws", "configure", "sso", "--profile", incomplete.Profile)
 	case errors.As(err, &incomplete):
-		return exitConfig, "aws configure sso --profile " + incomplete.Profile + "   (or, for access keys: aws configure --profile " + incomplete.Profile + ")"
+		return exitConfig, configureHint(incomplete.Profile)
 	case errors.As(err, &nested):
-		return exitConfig, "awsrun --profile " + nested.Inner + " ...   (from a shell outside the awsrun for profile " + nested.Outer + ")"
+		return exitConfig, "awsrun --profile " + shellquote.Quote(nested.Inner) + " ...   (from a shell outside the awsrun for profile " + shellquote.Quote(nested.Outer) + ")"
 	case errors.As(err, &login):
 		return exitNoPerm, login.Hint()
 	case errors.As(err, &mfa):
 		return exitNoPerm, mfa.Hint()
 	case errors.As(err, &access):
-		return exitNoPerm, "awsrun doctor --profile " + access.Profile
+		return exitNoPerm, shellquote.Join("awsrun", "doctor", "--profile", access.Profile)
 	case errors.As(err, &resolve):
-		return exitUnavailable, "awsrun doctor --profile " + resolve.Profile
+		return exitUnavailable, shellquote.Join("awsrun", "doctor", "--profile", resolve.Profile)
 	}
 	return exitUnavailable, ""
+}
+
+// configureHint is the command that sets a profile up, SSO first.
+func configureHint(profile string) string {
+	p := shellquote.Quote(profile)
+	return "aws configure sso --profile " + p + "   (or, for access keys: aws configure --profile " + p + ")"
 }
 
 func itoa(n int) string {

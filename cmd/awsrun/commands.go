@@ -95,15 +95,21 @@ func commandInput(c *cli.Context, environ []string, stdin, stderr *os.File) (in 
 	logFile, _ := inherited(c, "log-file")
 	logger, _, closer, err := newLogger(level, logFile, stderr)
 	if err != nil {
-		return in, "", nil, err
+		return in, "", nil, &usageError{err: err, cmd: c.Command}
 	}
 	flag, set := inherited(c, "profile")
 	profile, explicit, from := chooseProfile(flag, set, c.IsSet("profile"), getenv)
 	region, _ := inherited(c, "region")
+	// The subcommand's own --region has no variable; the root's has AWSRUN_REGION.
+	region, err = pickRegion(region, !c.IsSet("region"), getenv)
+	if err != nil {
+		closer.Close()
+		return in, "", nil, &usageError{err: err, cmd: c.Command}
+	}
 	return wrapper.ResolveInput{
 		Profile:         profile,
 		ProfileExplicit: explicit,
-		Region:          chooseRegion(region, getenv),
+		Region:          region,
 		Duration:        c.Duration("duration"),
 		NoSession:       c.Bool("no-session"),
 		Env:             environ,
@@ -130,12 +136,6 @@ func chooseProfile(flag string, set, here bool, getenv func(string) string) (pro
 	}
 	// An empty --profile "" still counts as naming one: a missing default is then an error.
 	return wrapper.DefaultProfile, set, "no --profile or AWS_PROFILE"
-}
-
-// chooseRegion is --region, else AWS_REGION, else AWS_DEFAULT_REGION; empty leaves it to the
-// profile.
-func chooseRegion(flag string, getenv func(string) string) string {
-	return firstNonEmpty(flag, getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
 }
 
 // noArgs refuses stray arguments, which would otherwise be silently ignored.

@@ -107,7 +107,7 @@ func exportCommand(environ []string, stdin, stdout, stderr *os.File) *cli.Comman
 				return err
 			}
 			defer closer.Close()
-			if err := markExporting(environ, cfg.Profile); err != nil {
+			if err := markResolving(environ, cfg.Profile); err != nil {
 				return err
 			}
 			res, err := wrapper.Resolve(context.Background(), cfg)
@@ -123,29 +123,6 @@ func exportCommand(environ []string, stdin, stdout, stderr *os.File) *cli.Comman
 			return err
 		},
 	}
-}
-
-// exportChainVar lists the profiles being exported by awsrun processes up the process tree. The
-// SDK runs credential_process with our environment, so a profile whose credential_process is
-// "awsrun export" for the same profile shows up here instead of recursing without end.
-const exportChainVar = "AWSRUN_EXPORT_CHAIN"
-
-// markExporting adds profile to the chain for the processes resolution starts, or refuses when
-// it is already there.
-func markExporting(environ []string, profile string) error {
-	chain := envLookup(environ)(exportChainVar)
-	for _, p := range strings.Split(chain, ",") {
-		if p == profile {
-			return &codedError{code: exitConfig,
-				msg:  fmt.Sprintf("export profile %q: its credential_process runs \"awsrun export --profile %s\" again, which would never end", profile, profile),
-				hint: fmt.Sprintf("move that credential_process to a profile of its own in ~/.aws/config, e.g. [profile %s-awsrun], and give [profile %s] its real credential settings", profile, profile)}
-		}
-	}
-	if chain != "" {
-		chain += ","
-	}
-	os.Setenv(exportChainVar, chain+profile)
-	return nil
 }
 
 // renderExport writes credentials in one of the export formats. This is the one place awsrun

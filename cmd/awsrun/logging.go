@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/awsrun/awsrun/creds"
 	"golang.org/x/term"
 )
 
@@ -61,12 +61,8 @@ func newLogger(level slog.Level, file string, stderr *os.File) (*slog.Logger, *g
 	g := &gate{}
 	opts := &slog.HandlerOptions{Level: level}
 	if file != "" {
-		f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		f, err := openLogFile(file) // logfile_unix.go: no symlink, no file others control
 		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
 			return nil, nil, nil, fmt.Errorf("open --log-file %s: %w", file, err)
 		}
 		return slog.New(slog.NewTextHandler(&lockedWriter{w: f}, opts)), g, f, nil
@@ -76,7 +72,9 @@ func newLogger(level slog.Level, file string, stderr *os.File) (*slog.Logger, *g
 	return slog.New(gatedHandler{h, g}), g, io.NopCloser(nil), nil
 }
 
-// lockedWriter serialises writes from the refresh loop and the endpoint.
+// lockedWriter serialises writes from the refresh loop and the endpoint. Each write is one
+// whole record (slog's handlers write a record at once), so it is also where every secret
+// awsrun knows of is scrubbed, whatever attribute carried it.
 type lockedWriter struct {
 	mu sync.Mutex
 	w  io.Writer
@@ -85,5 +83,8 @@ type lockedWriter struct {
 func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(p)
+	if _, err := l.w.Write(creds.ScrubBytes(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/awsrun/awsrun/creds"
 	"github.com/awsrun/awsrun/internal/phases"
 	"github.com/awsrun/awsrun/wrapper"
 	"github.com/urfave/cli/v2"
@@ -70,7 +71,7 @@ func run(args, environ []string, stdin, stdout, stderr *os.File) (code int, sig 
 // documented exit code for it and says what to do.
 func crashGuard(stderr io.Writer, code *int, sig *syscall.Signal) {
 	if v := recover(); v != nil {
-		fmt.Fprintf(stderr, "awsrun: error: internal error: %v\n%sawsrun: try: %s\n", v, debug.Stack(), reportBugHint)
+		fmt.Fprintf(stderr, "awsrun: error: internal error: %s\n%sawsrun: try: %s\n", creds.Scrub(fmt.Sprint(v)), debug.Stack(), reportBugHint)
 		*code, *sig = exitSoftware, 0
 	}
 }
@@ -126,11 +127,13 @@ func report(w io.Writer, err error) int {
 			usage, _ = splitUsage(ue.cmd.UsageText, "awsrun "+ue.cmd.Name+" [flags]")
 			help = "awsrun " + ue.cmd.Name + " --help"
 		}
-		fmt.Fprintf(w, "awsrun: error: %s\nusage: %s\nawsrun: try: %s\n", usageMessage(err), usage, help)
+		fmt.Fprintf(w, "awsrun: error: %s\nusage: %s\nawsrun: try: %s\n", creds.Scrub(usageMessage(err)), usage, help)
 		return exitUsage
 	}
 	code, hint := classify(err)
-	fmt.Fprintf(w, "awsrun: error: %s\n", err)
+	// The packages say what failed without quoting outside text; Scrub is the last line of
+	// defence for any secret that reached a message all the same.
+	fmt.Fprintf(w, "awsrun: error: %s\n", creds.Scrub(err.Error()))
 	if hint != "" {
 		fmt.Fprintf(w, "awsrun: try: %s\n", hint)
 	}

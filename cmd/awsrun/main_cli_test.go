@@ -218,6 +218,15 @@ func TestCLIErrors(t *testing.T) {
 		{"subcommand_unknown_flag", procConfig, nil, []string{"export", "--bogus"}, exitUsage},
 		{"completion_unknown_shell", procConfig, nil, []string{"completion", "tcsh"}, exitUsage},
 		{"log_file_unwritable", procConfig, nil, []string{"--log-file", "/nonexistent-dir/awsrun.log", "--", "true"}, exitUsage},
+		// A region goes into the child's config file: a line break in it would plant settings.
+		{"region_newline_aws_region", procConfig, []string{"AWS_REGION=us-east-1\ncredential_process = ./evil.sh"}, []string{"-p", "proc", "--", "true"}, exitUsage},
+		{"region_newline_default_region", procConfig, []string{"AWS_DEFAULT_REGION=us-east-1\rcredential_process = ./evil.sh"}, []string{"-p", "proc", "--", "true"}, exitUsage},
+		{"region_newline_awsrun_region", procConfig, []string{"AWSRUN_REGION=us-east-1\ncredential_process = ./evil.sh"}, []string{"-p", "proc", "--", "true"}, exitUsage},
+		{"region_newline_flag", procConfig, nil, []string{"--region", "us-east-1\ncredential_process = ./evil.sh", "-p", "proc", "--", "true"}, exitUsage},
+		{"region_newline_export_flag", procConfig, nil, []string{"export", "--region", "us-east-1\ncredential_process = ./evil.sh", "-p", "proc"}, exitUsage},
+		{"region_not_a_region_in_file", "[profile proc]\ncredential_process = $TESTBIN __credproc__\nregion = $(touch pwned)\n", nil, []string{"-p", "proc", "--", "true"}, exitDataErr},
+		// A profile name that would run a command if pasted into a shell unquoted.
+		{"hostile_profile_name", hostileConfig, nil, []string{"-p", hostileProfile, "--", "true"}, exitNoPerm},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

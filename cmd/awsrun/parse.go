@@ -6,6 +6,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/awsrun/awsrun/creds"
 )
 
 // parseSignal accepts TERM, SIGTERM, sigterm or a number.
@@ -85,4 +87,31 @@ func parseDurations(s string) ([]time.Duration, error) {
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// pickRegion chooses the region as the AWS CLI does, --region first (maybeEnv: or its variable
+// AWSRUN_REGION), then AWS_REGION, then AWS_DEFAULT_REGION, and checks it: it goes into the
+// child's config file and environment, where a line break would plant settings of its own (a
+// credential_process). The error names where the value came from and does not repeat it.
+func pickRegion(flagValue string, maybeEnv bool, getenv func(string) string) (string, error) {
+	region, from := flagValue, "--region"
+	switch {
+	case flagValue != "" && maybeEnv && getenv("AWSRUN_REGION") == flagValue:
+		from = "AWSRUN_REGION"
+	case flagValue != "":
+	case getenv("AWS_REGION") != "":
+		region, from = getenv("AWS_REGION"), "AWS_REGION"
+	default:
+		region, from = getenv("AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"
+	}
+	if region == "" {
+		return "", nil
+	}
+	if p := creds.RegionProblem(region); p != "" {
+		if !strings.Contains(p, "region name") {
+			p += "; a region is a name like us-east-1"
+		}
+		return "", fmt.Errorf("bad %s: %s", from, p)
+	}
+	return region, nil
 }

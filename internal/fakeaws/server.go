@@ -63,6 +63,7 @@ type Server struct {
 	httpSrv *http.Server
 	url     string
 	served  chan struct{}
+	unused  unusedConns // connections that never sent a request, closed at shutdown
 
 	faults faultState // SetFault, SetClockSkew, doors: see faults.go
 }
@@ -117,7 +118,9 @@ func (s *Server) Start() error {
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          s.errorLog(),
+		ConnState:         s.unused.track,
 	}
+	srv.RegisterOnShutdown(s.unused.closeAll)
 	done := make(chan struct{})
 	s.httpSrv, s.served, s.url = srv, done, "http://"+ln.Addr().String()
 	go func() {

@@ -1,0 +1,49 @@
+package wrapper
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/awsrun/awsrun/creds"
+	"github.com/awsrun/awsrun/internal/testutil"
+)
+
+// TestEndpointHintQuotesHostileNames: the endpoint's 503 message ("...; run: aws sso login
+// --profile P") shows the child's user a command; pasted into a shell it must pass the profile
+// as one argument and run nothing else. So must the login command the SSO warnings name.
+func TestEndpointHintQuotesHostileNames(t *testing.T) {
+	for _, name := range testutil.HostileNames {
+		msg := hintFor(name)(&creds.LoginRequiredError{Profile: name, Err: errors.New("expired")})
+		_, cmd, ok := strings.Cut(msg, "; run: ")
+		if !ok {
+			t.Fatalf("no command in %q", msg)
+		}
+		if got := testutil.ShellWords(t, cmd); !slices.Equal(got, []string{"aws", "sso", "login", "--profile", name}) {
+			t.Errorf("503 message for %q: %s\nthe shell passed %q", name, msg, got)
+		}
+	}
+}
+
+// TestSessionWarningQuotesHostileNames: the "run" field of the session-end warning (and of
+// its desktop notification) is the login command, quoted for the shell.
+func TestSessionWarningQuotesHostileNames(t *testing.T) {
+	for _, name := range testutil.HostileNames {
+		var buf bytes.Buffer
+		log := slog.New(slog.NewJSONHandler(&buf, nil))
+		s := &session{cfg: Config{Profile: name}, log: log}
+		s.warnSessionEnd(10*time.Minute, time.Now().Add(10*time.Minute))
+		var rec struct{ Run string }
+		if err := json.Unmarshal(buf.Bytes(), &rec); err != nil || rec.Run == "" {
+			t.Fatalf("log %q: %v", buf.String(), err)
+		}
+		if got := testutil.ShellWords(t, rec.Run); !slices.Equal(got, []string{"aws", "sso", "login", "--profile", name}) {
+			t.Errorf("warning for %q: run=%s\nthe shell passed %q", name, rec.Run, got)
+		}
+	}
+}
