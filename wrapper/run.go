@@ -94,7 +94,9 @@ func (s *session) background(pub *statePublisher) func(context.Context) error {
 			if !settled(gctx) {
 				return nil
 			}
-			return s.watchLoop(gctx, s.startWatch())
+			w := s.startWatch()
+			s.catchUp(gctx)
+			return s.watchLoop(gctx, w)
 		}))
 		g.Go(guard(log, func() error { return s.lc.Run(gctx) }))
 		g.Go(guard(log, func() error { s.startWarnings(gctx); return nil }))

@@ -24,6 +24,7 @@ type session struct {
 	childStarted *atomic.Bool
 
 	configPath, credsPath string
+	readStamps            fileStamps // the two files as they were when first read (see catchUp)
 	home                  string
 
 	mu            sync.Mutex
@@ -66,6 +67,7 @@ func newSession(ctx context.Context, cfg Config, env environ) (_ *session, err e
 		s.notifier = &desktop.Notifier{}
 	}
 	s.configPath, s.credsPath = creds.Paths(func(k string) string { return env[k] })
+	s.readStamps = stampFiles(s.configPath, s.credsPath) // before reading: a later write shows as a change
 	src, err := openSource(ctx, cfg.selection(), env, mfaPrompter(s.childStarted), s.skew)
 	if err != nil {
 		return nil, err
