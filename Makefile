@@ -66,8 +66,7 @@ bench: deps
 # with no new input written, is reported and not counted as a failure.
 FUZZTIME ?= 10s
 FUZZ_TARGETS := ./endpoint:FuzzHandler ./wrapper:FuzzBuildChildEnv ./creds:FuzzParse \
-	./creds:FuzzChildConfig ./creds:FuzzReadSSOToken
-FUZZ_TARGETS += ./creds:FuzzSanitizeError
+	./creds:FuzzChildConfig ./creds:FuzzReadSSOToken ./creds:FuzzReadLoginToken ./creds:FuzzSanitizeError
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -18,14 +18,19 @@ import (
 	"github.com/awsrun/awsrun/internal/shellquote"
 )
 
-// LoginRequiredError means the SSO session behind the profile has ended: only the user can fix
-// it, by logging in again.
+// LoginRequiredError means the SSO or `aws login` session behind the profile has ended (or its
+// token cache is missing or unusable): only the user can fix it, by logging in again.
 type LoginRequiredError struct {
 	Profile string
 	Err     error
+	// Login marks an `aws login` (login_session) profile rather than SSO.
+	Login bool
 }
 
 func (e *LoginRequiredError) Error() string {
+	if e.Login {
+		return loginRequiredMessage(e)
+	}
 	if errors.Is(e.Err, fs.ErrNotExist) {
 		return fmt.Sprintf("not logged in to AWS SSO for profile %q (no cached SSO token)", e.Profile)
 	}
@@ -36,6 +41,9 @@ func (e *LoginRequiredError) Unwrap() error { return e.Err }
 
 // Hint is the command that fixes it.
 func (e *LoginRequiredError) Hint() string {
+	if e.Login {
+		return "aws login --profile " + e.Profile
+	}
 	if e.Profile == "" {
 		return "aws sso login"
 	}
@@ -72,7 +80,7 @@ func (e *IncompleteProfileError) Error() string {
 	if len(e.Missing) > 0 {
 		return fmt.Sprintf("profile %q uses SSO but lacks %s", e.Profile, strings.Join(e.Missing, ", "))
 	}
-	return fmt.Sprintf("profile %q has no credential settings (sso_session, role_arn, credential_process or access keys)", e.Profile)
+	return fmt.Sprintf("profile %q has no credential settings (sso_session, login_session, role_arn, credential_process or access keys)", e.Profile)
 }
 
 // Nearest is the existing profile a mistyped name most likely meant, "" when none is close:

@@ -156,6 +156,8 @@ func (p *Profile) Kind() string {
 		return "static"
 	case k["sso_session"] != "" || k["sso_start_url"] != "":
 		return "sso"
+	case k["login_session"] != "":
+		return "login"
 	case k["credential_process"] != "":
 		return "process"
 	}

@@ -53,6 +53,9 @@ type Source struct {
 	cfg     aws.Config
 	cache   *aws.CredentialsCache
 	mfa     bool // the MFA session-token chain is in use (see mfaChain)
+	// loginRoot is the `aws login` profile the chain starts at ("" for none) and loginPath its
+	// token cache (see login.go).
+	loginRoot, loginPath string
 
 	// mu makes Retrieve's invalidate-then-fetch atomic; the caller collapses concurrent demand.
 	mu sync.Mutex
@@ -105,6 +108,13 @@ func Open(ctx context.Context, files *Files, o Options) (*Source, error) {
 		s.profile = p
 		rememberKeys(files, p)
 		loadOpts = append(loadOpts, config.WithSharedConfigProfile(o.Profile))
+		if root := loginRoot(files, p); root != nil && root != p {
+			// See loginChain: the SDK loads the login profile, awsrun adds the roles.
+			loadOpts = append(loadOpts[:len(loadOpts)-1], config.WithSharedConfigProfile(root.Name))
+			if region := p.Keys["region"]; o.Region == "" && region != "" {
+				loadOpts = append(loadOpts, config.WithRegion(region))
+			}
+		}
 	}
 	if o.CABundle != "" {
 		if s.profile != nil && s.profile.Keys["ca_bundle"] != "" {
@@ -138,6 +148,10 @@ func Open(ctx context.Context, files *Files, o Options) (*Source, error) {
 		return nil, fmt.Errorf("load profile %q: %w", o.Profile, described{err})
 	}
 	s.cfg = cfg
+	if login, ok := s.openLogin(files, cfg); ok {
+		s.cache = aws.NewCredentialsCache(login)
+		return s, nil
+	}
 	if chain, ok := s.mfaChain(files, cfg); ok {
 		s.cache, s.mfa = aws.NewCredentialsCache(chain), true
 		return s, nil
@@ -177,7 +191,7 @@ func (s *Source) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	s.cache.Invalidate()
 	c, err := s.cache.Retrieve(ctx)
 	if err != nil {
-		return aws.Credentials{}, s.classify(err)
+		return aws.Credentials{}, s.classifyLogin(err)
 	}
 	Remember(c)
 	if !c.CanExpire && !s.opts.NoSession && !s.mfa {

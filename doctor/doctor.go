@@ -107,6 +107,7 @@ func Run(ctx context.Context, o Options) *Report {
 	d.profile()
 	d.ssoConfig()
 	d.ssoToken()
+	d.loginToken()
 	d.credentials(ctx)
 	d.identity(ctx)
 	d.clock(ctx)
@@ -131,6 +132,7 @@ type doctor struct {
 	prof                  *creds.Profile // nil when the profile could not be read
 	envKeys               bool           // no profile: keys from the environment (or a parent awsrun) are used
 	ssoRoot               *creds.Profile // the profile holding the SSO settings, if any
+	loginRoot             *creds.Profile // the `aws login` profile the chain starts at, if any
 
 	haveCreds      bool
 	creds          aws.Credentials

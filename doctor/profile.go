@@ -77,12 +77,13 @@ func (d *doctor) profile() {
 	}
 	kind := p.Kind()
 	if kind == "none" {
-		d.add(name, Fail, fmt.Sprintf("profile %q (from %s) has no credential settings (sso_session, role_arn, credential_process or access keys) [%s]", p.Name, from, d.where(p.Name)),
+		d.add(name, Fail, fmt.Sprintf("profile %q (from %s) has no credential settings (sso_session, login_session, role_arn, credential_process or access keys) [%s]", p.Name, from, d.where(p.Name)),
 			configureFix(p.Name))
 		return
 	}
 	d.prof = p
-	d.ssoRoot = d.findSSORoot(p)
+	d.ssoRoot = d.findRoot(p, "sso")
+	d.loginRoot = d.findRoot(p, "login")
 	d.add(name, OK, fmt.Sprintf("%q (from %s): %s [%s]", p.Name, from, d.describe(p, 0), d.where(p.Name)), "")
 }
 
@@ -128,6 +129,8 @@ func (d *doctor) describe(p *creds.Profile, depth int) string {
 			s = "IAM Identity Center (legacy settings without sso-session)"
 		}
 		s += fmt.Sprintf(", account %s, role %s", orDash(k["sso_account_id"]), orDash(k["sso_role_name"]))
+	case "login":
+		s = "aws login session for " + p.LoginSession()
 	case "process":
 		// Only the program: its arguments are the user's business and might hold a secret.
 		fields := strings.Fields(k["credential_process"])
@@ -155,6 +158,9 @@ func shadowedSettings(p *creds.Profile) string {
 	}
 	if kind != "sso" && (k["sso_session"] != "" || k["sso_start_url"] != "") && kind != "assume-role" {
 		others = append(others, "SSO settings")
+	}
+	if kind != "login" && k["login_session"] != "" && kind != "assume-role" {
+		others = append(others, "login_session")
 	}
 	if kind != "process" && k["credential_process"] != "" {
 		others = append(others, "credential_process")
@@ -188,11 +194,12 @@ func (d *doctor) where(profile string) string {
 	return strings.Join(locs, ", ")
 }
 
-// findSSORoot follows source_profile to the profile whose SSO settings the chain starts from.
-func (d *doctor) findSSORoot(p *creds.Profile) *creds.Profile {
+// findRoot follows source_profile to the profile of kind ("sso", "login") the chain starts at,
+// if it starts at one.
+func (d *doctor) findRoot(p *creds.Profile, kind string) *creds.Profile {
 	for range maxChain {
 		switch p.Kind() {
-		case "sso":
+		case kind:
 			return p
 		case "assume-role":
 			next := p.Keys["source_profile"]

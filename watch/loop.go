@@ -63,7 +63,7 @@ func (l *loop) onEvent(e fsnotify.Event) {
 	}
 	name := filepath.Clean(e.Name)
 	if l.s.files[name] || (l.s.dirs[filepath.Dir(name)] && !temporary(name)) {
-		l.pending.add(name)
+		l.pending.add(name, l.s.kindOf(name))
 		l.arm()
 	}
 	// A directory on the way to a wanted one appeared, vanished or moved: the watches must follow.
@@ -109,7 +109,7 @@ func (l *loop) reconcile() {
 func (l *loop) scan(dir string) {
 	for _, f := range l.s.filesIn[dir] {
 		if _, err := os.Lstat(f); err == nil {
-			l.pending.add(f)
+			l.pending.add(f, l.s.kindOf(f))
 		}
 	}
 	if !l.s.dirs[dir] {
@@ -122,7 +122,8 @@ func (l *loop) scan(dir string) {
 	}
 	for _, e := range entries {
 		if !e.IsDir() && !temporary(e.Name()) {
-			l.pending.add(filepath.Join(dir, e.Name()))
+			p := filepath.Join(dir, e.Name())
+			l.pending.add(p, l.s.kindOf(p))
 		}
 	}
 }

@@ -28,6 +28,11 @@ type Options struct {
 	// replace files atomically create them on the way.
 	Dirs []string
 
+	// Kinds labels entries of Files and Dirs (the same path as given there) with what they
+	// hold; an Event reports each changed path's label in Event.Kinds: a file's own, else that
+	// of the directory of Dirs it is in. Unlabelled paths are KindOther.
+	Kinds map[string]Kind
+
 	// Debounce is the quiet period that collapses a burst of changes into one Event.
 	// Zero means DefaultDebounce.
 	Debounce time.Duration
@@ -39,6 +44,7 @@ type Options struct {
 // spec is Options after validation, arranged for lookups by event name.
 type spec struct {
 	files    map[string]bool     // the wanted files
+	kinds    map[string]Kind     // labels of wanted files and directories, by clean path
 	filesIn  map[string][]string // wanted files by parent directory, for scanning a directory that appears
 	dirs     map[string]bool     // directories in which every file counts
 	want     []string            // directories that must be watched: parents of files, and dirs; sorted
@@ -57,6 +63,7 @@ func (o Options) spec() (*spec, error) {
 	}
 	s := &spec{
 		files:    map[string]bool{},
+		kinds:    map[string]Kind{},
 		filesIn:  map[string][]string{},
 		dirs:     map[string]bool{},
 		onPath:   map[string]bool{},
@@ -92,6 +99,16 @@ func (o Options) spec() (*spec, error) {
 		s.dirs[p] = true
 		wanted[p] = true
 	}
+	for p, k := range o.Kinds {
+		c, err := absClean(p)
+		if err != nil {
+			return nil, fmt.Errorf("kind of %q: %w", p, err)
+		}
+		if !s.files[c] && !s.dirs[c] {
+			return nil, fmt.Errorf("kind of %q: not among the files or directories to watch", p)
+		}
+		s.kinds[c] = k
+	}
 	for d := range wanted {
 		s.want = append(s.want, d)
 		for p := d; !s.onPath[p]; p = filepath.Dir(p) {
@@ -111,6 +128,17 @@ func absClean(p string) (string, error) {
 		return "", errors.New("path is not absolute")
 	}
 	return filepath.Clean(p), nil
+}
+
+// kindOf is the label of a changed path: its own as a wanted file, else its directory's.
+func (s *spec) kindOf(path string) Kind {
+	if k, ok := s.kinds[path]; ok && s.files[path] {
+		return k
+	}
+	if d := filepath.Dir(path); s.dirs[d] {
+		return s.kinds[d]
+	}
+	return s.kinds[path]
 }
 
 // temporary reports names that atomic writers use before renaming over the real file

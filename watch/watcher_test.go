@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestWriteToWatchedFile(t *testing.T) {
@@ -85,9 +86,10 @@ func TestBurstIsOneEvent(t *testing.T) {
 	dir := t.TempDir()
 	f := filepath.Join(dir, "credentials")
 	writeFile(t, f, "0")
-	// A longer quiet period than the other tests: the 50 writes must fit inside one even on a
-	// loaded machine running with -race.
-	w := startWatcher(t, Options{Files: []string{f}, Debounce: 4 * testDebounce})
+	// A quiet period far longer than the other tests': the 50 writes (microseconds each) must
+	// fit inside one even when a loaded machine stalls the test between two of them; 200 ms was
+	// not enough at a load average of 14 on 2 cores.
+	w := startWatcher(t, Options{Files: []string{f}, Debounce: 2 * time.Second})
 
 	for i := range 50 {
 		writeFile(t, f, string(rune('a'+i%26)))

@@ -32,7 +32,8 @@ const (
 	FaultMalformed
 	// FaultExpired answers what the operation answers for a credential that has run out: STS
 	// 403 ExpiredToken, the SSO portal 401 UnauthorizedException (an expired SSO access token),
-	// OIDC CreateToken 400 InvalidGrantException (an expired refresh token).
+	// OIDC CreateToken 400 InvalidGrantException (an expired refresh token), the sign-in
+	// service's CreateOAuth2Token 400 AccessDeniedException TOKEN_EXPIRED (an ended login session).
 	FaultExpired
 	// FaultSkew serves the operation as if the server clock were Fault.Skew ahead (behind when
 	// negative): its Date header, the SigV4 time window and the expiry of what it issues.
@@ -88,7 +89,7 @@ func (f *faultState) closedCh() chan struct{} {
 }
 
 // SetFault makes requests for op ("AssumeRole", "GetSessionToken", "GetCallerIdentity",
-// "GetRoleCredentials", "CreateToken", or AnyOp) misbehave as f says, replacing any fault
+// "GetRoleCredentials", "CreateToken", "CreateOAuth2Token", or AnyOp) misbehave as f says, replacing any fault
 // set for op before.
 func (s *Server) SetFault(op string, f Fault) {
 	s.faults.mu.Lock()
@@ -232,6 +233,9 @@ func (x *exchange) answerFault(kind FaultKind, r *http.Request) {
 		case "CreateToken":
 			x.sendJSONError(oauthError(http.StatusBadRequest, "InvalidGrantException", "invalid_grant",
 				"Refresh token has expired"))
+		case "CreateOAuth2Token":
+			x.signinError(http.StatusBadRequest, "AccessDeniedException", "TOKEN_EXPIRED",
+				"Your session has expired. Please reauthenticate.")
 		default:
 			x.sendSTSError(errExpiredToken)
 		}
@@ -266,6 +270,8 @@ func requestOp(r *http.Request) string {
 		return "GetRoleCredentials"
 	case "/token":
 		return "CreateToken"
+	case "/v1/token":
+		return "CreateOAuth2Token"
 	case "/", "":
 		if a := r.URL.Query().Get("Action"); a != "" {
 			return a

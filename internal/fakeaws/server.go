@@ -65,7 +65,8 @@ type Server struct {
 	served  chan struct{}
 	unused  unusedConns // connections that never sent a request, closed at shutdown
 
-	faults faultState // SetFault, SetClockSkew, doors: see faults.go
+	faults faultState  // SetFault, SetClockSkew, doors: see faults.go
+	signin signinState // `aws login` sessions: see signin.go
 }
 
 // New returns an unstarted Server, so tests can register users and tokens
@@ -202,6 +203,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveGetRoleCredentials(x, r)
 	case "/token":
 		s.serveCreateToken(x, r)
+	case "/v1/token":
+		s.serveCreateOAuth2Token(x, r)
 	default:
 		x.sendJSONError(&apiError{status: http.StatusNotFound, code: "UnknownOperationException",
 			message: "fakeaws has no operation at " + r.Method + " " + r.URL.Path})

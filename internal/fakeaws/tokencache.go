@@ -67,31 +67,8 @@ func WriteSSOTokenCache(dir, key string, tok CachedToken) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("create sso cache dir: %w", err)
-	}
 	path := SSOTokenCachePath(dir, key)
-	// The ".tmp-" infix matches the Go SDK's temp names, which watchers skip.
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return "", fmt.Errorf("write sso token cache: %w", err)
-	}
-	tmp := f.Name()
-	err = f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := writeCacheFile(path, data); err != nil {
 		return "", fmt.Errorf("write sso token cache: %w", err)
 	}
 	return path, nil
