@@ -58,6 +58,7 @@ func stopOwnThread(sig syscall.Signal) error {
 func TestPdeathsig(t *testing.T) {
 	p, out := startHelper(t, Options{}, "pdeathsig-middle")
 	gpid := readPid(t, out)
+	exited := watchExit(t, gpid)
 	confirmed := false
 	t.Cleanup(func() {
 		if !confirmed {
@@ -73,7 +74,7 @@ func TestPdeathsig(t *testing.T) {
 	if st := waitDone(t, p); !st.Signaled || st.Signal != syscall.SIGKILL {
 		t.Fatalf("middle status %+v, want death by SIGKILL", st)
 	}
-	waitFor(t, "grandchild to get its parent-death signal", func() bool { return processGone(gpid) })
+	exited.wait(t, "grandchild to get its parent-death signal")
 	confirmed = true
 }
 

@@ -200,6 +200,7 @@ func TestSignalForwarding(t *testing.T) {
 func TestKillGroup(t *testing.T) {
 	p, out := startHelper(t, Options{Setpgid: true, KillGroup: true, KillTimeout: time.Hour}, "group")
 	gpid := readPid(t, out)
+	exited := watchExit(t, gpid)
 	if processGone(gpid) {
 		t.Fatalf("grandchild %d not running", gpid)
 	}
@@ -207,7 +208,7 @@ func TestKillGroup(t *testing.T) {
 	if !st.Signaled || st.Signal != syscall.SIGTERM {
 		t.Fatalf("Stop = %+v, want death by SIGTERM", st)
 	}
-	waitFor(t, "grandchild to die with its group", func() bool { return processGone(gpid) })
+	exited.wait(t, "grandchild to die with its group")
 }
 
 func TestStopWithoutKillGroupSparesGroup(t *testing.T) {

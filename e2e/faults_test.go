@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -157,7 +158,9 @@ func runFaultCase(t *testing.T, c faultCase) {
 	}
 	// awsrun's log line, not the fake's record: the fake records a credential before awsrun
 	// has it, and the child asking in between would rightly get the old one.
-	p.waitFor("a renewal after the fault", faultLifetime, func() bool { return log.count("credentials refreshed") > refreshed })
+	waitFile(t, "a renewal after the fault", log.path, faultLifetime, p.done, func(text []byte) bool {
+		return bytes.Count(text, []byte("credentials refreshed")) > refreshed
+	})
 	// A client may go on signing with the credentials it cached while they are valid (the JS
 	// SDK does, for a number of calls that depends on how fast it runs): what must hold is that
 	// it moves to new ones, and (the ExpiredToken count below) never signs with expired ones.

@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net"
@@ -17,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestNothingLeftBehind ends awsrun by every way it can end and checks what it leaves: no file,
@@ -328,20 +331,39 @@ func TestKilledAwsrunLeavesNoOrphan(t *testing.T) {
 	if len(kids) == 0 {
 		t.Fatal("no child")
 	}
+	// A pidfd for the child, taken while it runs: readable once it has exited.
+	exited, err := unix.PidfdOpen(kids[0], 0)
+	if err != nil {
+		t.Fatalf("pidfd of child %d: %v", kids[0], err)
+	}
+	defer unix.Close(exited)
 	p.cmd.Process.Kill()
 	p.wait(30 * time.Second)
-	deadline := time.After(30 * time.Second)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for alive(kids[0]) {
-		select {
-		case <-deadline:
-			t.Fatalf("child %d still running after awsrun was killed", kids[0])
-		case <-tick.C:
-		}
+	if !pidfdExits(t, exited, 30*time.Second) {
+		t.Fatalf("child %d still running after awsrun was killed", kids[0])
 	}
 	if diff := snapshotDiff(before, snapshot(t, w.home, xdg)); diff != "" {
 		t.Logf("left behind after SIGKILL (expected, nothing can clean up):\n%s", diff)
+	}
+}
+
+// pidfdExits waits up to limit for the process behind a pidfd to exit, and reports whether it did.
+func pidfdExits(t *testing.T, fd int, limit time.Duration) bool {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		ms := int(time.Until(deadline) / time.Millisecond)
+		if ms <= 0 {
+			return false
+		}
+		n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, ms)
+		switch {
+		case errors.Is(err, unix.EINTR): // a signal to the test process; wait on
+		case err != nil:
+			t.Fatalf("poll pidfd: %v", err)
+		case n > 0:
+			return true
+		}
 	}
 }
 

@@ -114,7 +114,8 @@ func TestEndpointRejectsIntruders(t *testing.T) {
 		{"dns rebinding host without port", req("GET", path, "attacker.example", "Authorization: "+tok), 403},
 		{"loopback name with wrong port", req("GET", path, "127.0.0.1:1", "Authorization: "+tok), 403},
 		{"other loopback address", req("GET", path, "127.0.0.2:"+port, "Authorization: "+tok), 403},
-		{"absolute URI naming another host", req("GET", "http://attacker.example"+path, host, "Authorization: "+tok), 403},
+		{"absolute URI naming another host", req("GET", "http://attacker.example"+path, host, "Authorization: "+tok), 400},
+		{"absolute URI naming the endpoint", req("GET", "http://"+host+path, "attacker.example", "Authorization: "+tok), 400},
 		{"root path", req("GET", "/", host, "Authorization: "+tok), 404},
 		{"path with trailing slash", req("GET", path+"/", host, "Authorization: "+tok), 404},
 		{"path prefix", req("GET", path[:len(path)-1], host, "Authorization: "+tok), 404},
@@ -126,7 +127,7 @@ func TestEndpointRejectsIntruders(t *testing.T) {
 		{"delete", req("DELETE", path, host, "Authorization: "+tok), 405},
 		{"options", req("OPTIONS", path, host, "Authorization: "+tok), 405},
 		{"trace", req("TRACE", path, host, "Authorization: "+tok), 405},
-		{"options star", req("OPTIONS", "*", host, "Authorization: "+tok), 404},
+		{"options star", req("OPTIONS", "*", host, "Authorization: "+tok), 400},
 		{"oversized header", req("GET", path, host, "Authorization: "+tok, "X-Pad: "+strings.Repeat("p", 64<<10)), 431},
 		{"oversized token", req("GET", path, host, "Authorization: "+tok+strings.Repeat("A", 16<<10)), 431},
 	}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/awsrun/awsrun/internal/fakeaws"
+	"github.com/awsrun/awsrun/internal/testutil"
 )
 
 // supervised is awsrun running a child that only publishes its endpoint and waits.
@@ -50,10 +52,9 @@ func (w *world) startSupervised(t testing.TB, profile string, extra ...string) *
 			s.cmd.Process.Kill()
 		}
 	})
-	eventually(t, "the child to publish its endpoint", 30*time.Second, s.done, func() bool {
-		data, err := os.ReadFile(out)
+	waitFile(t, "the child to publish its endpoint", out, 30*time.Second, s.done, func(data []byte) bool {
 		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-		if err != nil || len(lines) != 3 {
+		if len(lines) != 3 {
 			return false
 		}
 		s.url, s.token, s.conf = lines[0], lines[1], lines[2]
@@ -82,6 +83,18 @@ func (s *supervised) get() (int, string) {
 func (s *supervised) logText() string {
 	b, _ := os.ReadFile(s.log)
 	return string(b)
+}
+
+// waitFile waits until cond holds for a file another process writes, on the file's own change
+// events (testutil.WaitFile); it fails the test at the deadline or if stop closes first.
+func waitFile(t testing.TB, what, path string, limit time.Duration, stop <-chan struct{}, cond func(data []byte) bool) {
+	t.Helper()
+	switch err := testutil.WaitFile(path, limit, stop, cond); {
+	case errors.Is(err, testutil.ErrStopped):
+		t.Fatalf("process ended while waiting for %s", what)
+	case err != nil:
+		t.Fatalf("waiting for %s: %v", what, err)
+	}
 }
 
 // eventually polls cond every 10ms until it holds; it fails the test at the deadline or if
@@ -181,8 +194,8 @@ func TestEditedProfileReachesChildConfig(t *testing.T) {
 	orig, _ := os.ReadFile(cfgPath)
 	broken := strings.Replace(string(orig), "[profile role]", "[profile role", 1)
 	write(t, cfgPath, broken)
-	eventually(t, "a parse warning", 30*time.Second, s.done, func() bool {
-		return strings.Contains(s.logText(), "config file does not parse")
+	waitFile(t, "a parse warning", s.log, 30*time.Second, s.done, func(log []byte) bool {
+		return bytes.Contains(log, []byte("config file does not parse"))
 	})
 	if !strings.Contains(s.logText(), "line=") {
 		t.Errorf("parse warning lacks the line:\n%s", s.logText())
@@ -196,9 +209,8 @@ func TestEditedProfileReachesChildConfig(t *testing.T) {
 	if err := os.Rename(tmp, cfgPath); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the new region in the child's config", 30*time.Second, s.done, func() bool {
-		data, _ := os.ReadFile(s.conf)
-		return strings.Contains(string(data), "region = eu-central-1")
+	waitFile(t, "the new region in the child's config", s.conf, 30*time.Second, s.done, func(data []byte) bool {
+		return bytes.Contains(data, []byte("region = eu-central-1"))
 	})
 }
 

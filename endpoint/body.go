@@ -15,9 +15,10 @@ const staticLifetime = time.Hour
 
 // Header values shared by every response; net/http only reads them.
 var (
-	jsonType = []string{"application/json"}
-	noStore  = []string{"no-store"}
-	allowGet = []string{"GET, HEAD"}
+	jsonType  = []string{"application/json"}
+	noStore   = []string{"no-store"}
+	allowGet  = []string{"GET, HEAD"}
+	connClose = []string{"close"}
 )
 
 // Fixed error bodies, encoded once. None can carry credentials.
@@ -26,6 +27,7 @@ var (
 	hostDenied   = errorBody("AccessDenied", "host must be 127.0.0.1 or localhost")
 	pathUnknown  = errorBody("NotFound", "no credentials at this path")
 	methodDenied = errorBody("MethodNotAllowed", "only GET and HEAD are allowed")
+	formDenied   = errorBody("BadRequest", "the request target must be a path")
 )
 
 // genericHint is the 503 message when Options.Hint is nil. The provider's error is not sent:

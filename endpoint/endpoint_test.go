@@ -706,12 +706,15 @@ func TestRawRequests(t *testing.T) {
 		raw    string
 		status int
 	}{
-		// net/http answers "OPTIONS *" itself unless told not to.
-		{"options star", "OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n", 404},
+		// net/http answers "OPTIONS *" itself unless told not to; the handler refuses it.
+		{"options star", "OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n", 400},
 		{"http/1.0 without host", "GET " + testPath + " HTTP/1.0\r\nAuthorization: " + testToken + "\r\n\r\n", 403},
+		// Only origin form is answered (TestNonOriginFormRefused has more).
 		{"absolute form names another host", "GET http://evil.example" + testPath + " HTTP/1.1\r\nHost: 127.0.0.1:" + port +
-			"\r\nAuthorization: " + testToken + "\r\n\r\n", 403},
+			"\r\nAuthorization: " + testToken + "\r\n\r\n", 400},
 		{"absolute form names us", "GET http://127.0.0.1:" + port + testPath + " HTTP/1.1\r\nHost: 127.0.0.1:" + port +
+			"\r\nAuthorization: " + testToken + "\r\n\r\n", 400},
+		{"origin form", "GET " + testPath + " HTTP/1.1\r\nHost: 127.0.0.1:" + port +
 			"\r\nAuthorization: " + testToken + "\r\n\r\n", 200},
 	}
 	for _, tt := range tests {

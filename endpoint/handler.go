@@ -18,6 +18,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.notFound.Add(1)
 	case http.StatusMethodNotAllowed:
 		s.badMethod.Add(1)
+	case http.StatusBadRequest:
+		s.badRequest.Add(1)
 	case http.StatusServiceUnavailable:
 		s.unavailable.Add(1)
 	}
@@ -47,18 +49,24 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, start time.Time)
 	h := w.Header()
 	h["Cache-Control"] = noStore
 	switch {
+	case !originForm(r.RequestURI):
+		// The absolute form ("GET http://host/path") names a host the Host check never sees,
+		// and the asterisk and authority forms have no business here. SDKs send origin form.
+		return refuse(w, http.StatusBadRequest, formDenied), nil, nil
 	case !s.hostAllowed(r.Host):
-		return reject(w, http.StatusForbidden, hostDenied), nil, nil
+		return refuse(w, http.StatusForbidden, hostDenied), nil, nil
 	case r.URL.Path != s.path:
 		// Ahead of the token check, so 404 means "not here" whoever asks. The generated path
 		// carries 128 random bits, so 404 against 403 tells a guesser nothing useful.
-		return reject(w, http.StatusNotFound, pathUnknown), nil, nil
+		return refuse(w, http.StatusNotFound, pathUnknown), nil, nil
 	case !s.authorized(r.Header):
-		return reject(w, http.StatusForbidden, tokenDenied), nil, nil
+		return refuse(w, http.StatusForbidden, tokenDenied), nil, nil
 	case r.Method != http.MethodGet && r.Method != http.MethodHead:
 		h["Allow"] = allowGet
-		return reject(w, http.StatusMethodNotAllowed, methodDenied), nil, nil
+		return refuse(w, http.StatusMethodNotAllowed, methodDenied), nil, nil
 	}
+	// The token holder's connection: never evicted by the connection bound from now on.
+	trustConn(r.Context())
 
 	c, err := s.retrieve(r.Context(), start)
 	// Expiry is judged with the clock read taken at arrival: a provider that took long did
@@ -88,6 +96,18 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, start time.Time)
 		w.Write(b.json) // a client that hung up is not our error to report
 	}
 	return http.StatusOK, b, nil
+}
+
+// refuse answers a request that failed a check and closes its connection, so a process without
+// the token cannot hold connections open by sending requests that are refused.
+func refuse(w http.ResponseWriter, status int, body []byte) int {
+	w.Header()["Connection"] = connClose
+	return reject(w, status, body)
+}
+
+// originForm reports whether a request target is "/" followed by a path and query.
+func originForm(target string) bool {
+	return len(target) > 0 && target[0] == '/'
 }
 
 func reject(w http.ResponseWriter, status int, body []byte) int {

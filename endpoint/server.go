@@ -82,6 +82,10 @@ type Stats struct {
 	Unavailable      uint64 // 503: provider error, timeout, or expired credentials
 	NotFound         uint64 // 404: any path but Options.Path
 	MethodNotAllowed uint64 // 405: an authorised request that is not GET or HEAD
+	BadRequest       uint64 // 400: a request target that is not origin-form ("/path")
+	// Evicted counts connections closed before their first authorised request, to stay
+	// within the bound on such connections (see conns.go).
+	Evicted uint64
 }
 
 // Server is a loopback container-credentials endpoint. Create it with New, then Start it.
@@ -100,10 +104,17 @@ type Server struct {
 	// body caches the encoded answer for the credentials served last.
 	body atomic.Pointer[body]
 
-	served, unauthorized, unavailable, notFound, badMethod atomic.Uint64
+	served, unauthorized, unavailable, notFound, badMethod, badRequest atomic.Uint64
+
+	// maxUntrusted bounds the connections that have made no authorised request yet; zero
+	// means untrustedLimit of the process's file descriptor limit, read at Start.
+	maxUntrusted int
+	// headerTimeout is readHeaderTimeout; tests lengthen it to tell eviction from it.
+	headerTimeout time.Duration
 
 	mu       sync.Mutex
 	srv      *http.Server
+	ln       *limitListener
 	addr     *net.TCPAddr
 	url      string
 	closed   bool
@@ -142,6 +153,8 @@ func New(o Options) (*Server, error) {
 		hint:     o.Hint,
 		log:      o.Logger,
 		timeout:  o.Timeout,
+
+		headerTimeout: readHeaderTimeout,
 	}
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s, nil
@@ -163,24 +176,32 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("listen on loopback: %w", err)
 	}
+	if s.maxUntrusted == 0 {
+		s.maxUntrusted = untrustedLimit(nofileLimit())
+	}
+	s.ln = newLimitListener(ln, s.maxUntrusted)
 	s.addr = ln.Addr().(*net.TCPAddr)
 	port := strconv.Itoa(s.addr.Port)
 	s.port.Store(&port)
 	s.url = "http://127.0.0.1:" + port + s.path
 	s.srv = &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
+		ReadHeaderTimeout: s.headerTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      s.timeout + writeSlack,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		// Without this, "OPTIONS *" is answered by net/http itself, bypassing our checks.
 		DisableGeneralOptionsHandler: true,
+		// The connection bound (conns.go) needs to know which connection a request came on
+		// and when net/http is busy with one.
+		ConnContext: connContext,
+		ConnState:   connState,
 		// The default logger writes to stderr, which belongs to the child's terminal.
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	s.done = make(chan struct{})
-	go s.serve(s.srv, ln)
+	go s.serve(s.srv, s.ln)
 	return nil
 }
 
@@ -246,7 +267,19 @@ func (s *Server) Stats() Stats {
 		Unavailable:      s.unavailable.Load(),
 		NotFound:         s.notFound.Load(),
 		MethodNotAllowed: s.badMethod.Load(),
+		BadRequest:       s.badRequest.Load(),
+		Evicted:          s.evicted(),
 	}
+}
+
+func (s *Server) evicted() uint64 {
+	s.mu.Lock()
+	ln := s.ln
+	s.mu.Unlock()
+	if ln == nil {
+		return 0
+	}
+	return ln.evicted.Load()
 }
 
 // Handler returns the request handler without a listener, for tests and benchmarks. Before

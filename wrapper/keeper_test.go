@@ -11,17 +11,25 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
-// fakeUpstream hands out numbered credentials; gate, when set, blocks each call until closed.
+// fakeUpstream hands out numbered credentials; gate, when set, blocks each call until closed;
+// entered, when set, is signalled as each call starts.
 type fakeUpstream struct {
 	calls    atomic.Int32
 	lifetime time.Duration
 	now      func() time.Time
 	gate     chan struct{}
+	entered  chan struct{}
 	err      error
 }
 
 func (f *fakeUpstream) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	n := f.calls.Add(1)
+	if f.entered != nil {
+		select {
+		case f.entered <- struct{}{}:
+		default:
+		}
+	}
 	if f.gate != nil {
 		select {
 		case <-f.gate:
@@ -50,7 +58,7 @@ func (c *fakeClock) add(d time.Duration) {
 
 func TestKeeperConcurrentDemandMakesOneUpstreamCall(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	up := &fakeUpstream{lifetime: time.Hour, now: clock.now, gate: make(chan struct{})}
+	up := &fakeUpstream{lifetime: time.Hour, now: clock.now, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
 	k := &keeper{src: up, now: clock.now, budget: 10 * time.Second}
 	const n = 50
 	var wg sync.WaitGroup
@@ -68,11 +76,10 @@ func TestKeeperConcurrentDemandMakesOneUpstreamCall(t *testing.T) {
 		}()
 	}
 	// Wait until the first call is in flight, then release it.
-	deadline := time.Now().Add(5 * time.Second)
-	for up.calls.Load() == 0 && time.Now().Before(deadline) {
-		select {
-		case <-time.After(time.Millisecond):
-		}
+	select {
+	case <-up.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no upstream call started")
 	}
 	close(up.gate)
 	wg.Wait()
@@ -116,7 +123,7 @@ func TestKeeperNeverServesExpiredCredentials(t *testing.T) {
 
 func TestKeeperRequestGivingUpDoesNotCancelSharedFetch(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	up := &fakeUpstream{lifetime: time.Hour, now: clock.now, gate: make(chan struct{})}
+	up := &fakeUpstream{lifetime: time.Hour, now: clock.now, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
 	k := &keeper{src: up, now: clock.now, budget: 10 * time.Second}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/awsrun/awsrun/internal/testutil"
 )
 
 const rotateConfig = "[profile rot]\ncredential_process = $TESTBIN __credproc__ rotate 3\nregion = eu-west-1\n" +
@@ -53,17 +56,12 @@ func startEnvMode(t *testing.T, profile string, extra ...string) (rec, logFile s
 	})
 	waitStarts = func(n int) {
 		t.Helper()
-		deadline := time.After(60 * time.Second)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for len(records(rec)) < n {
-			select {
-			case <-done:
-				t.Fatalf("awsrun exited after %d starts: %s", len(records(rec)), errb.String())
-			case <-deadline:
-				t.Fatalf("only %d starts before the deadline", len(records(rec)))
-			case <-tick.C:
-			}
+		err := testutil.WaitFile(rec, 60*time.Second, done, func([]byte) bool { return len(records(rec)) >= n })
+		switch {
+		case errors.Is(err, testutil.ErrStopped):
+			t.Fatalf("awsrun exited after %d starts: %s", len(records(rec)), errb.String())
+		case err != nil:
+			t.Fatalf("only %d starts: %v", len(records(rec)), err)
 		}
 	}
 	cmd = func() *result {
@@ -140,19 +138,11 @@ func TestEnvModeNoRestartWhenCredentialsUnchanged(t *testing.T) {
 	rec, logFile, stop, waitStarts := startEnvMode(t, "same")
 	waitStarts(1)
 	// Wait for two renewals that returned the same key, then check nothing restarted.
-	deadline := time.After(30 * time.Second)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	if err := testutil.WaitFile(logFile, 30*time.Second, nil, func(log []byte) bool {
+		return bytes.Count(log, []byte("credentials unchanged; no restart")) >= 2
+	}); err != nil {
 		log, _ := os.ReadFile(logFile)
-		if bytes.Count(log, []byte("credentials unchanged; no restart")) >= 2 {
-			break
-		}
-		select {
-		case <-deadline:
-			t.Fatalf("no unchanged renewals logged:\n%s", log)
-		case <-tick.C:
-		}
+		t.Fatalf("no unchanged renewals logged (%v):\n%s", err, log)
 	}
 	stop()
 	if n := len(records(rec)); n != 1 {
@@ -183,15 +173,8 @@ func TestEnvModeStopTimeoutEscalatesToSIGKILL(t *testing.T) {
 			}
 		}
 	}()
-	deadline := time.After(60 * time.Second)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for len(records(rec)) < 2 {
-		select {
-		case <-deadline:
-			t.Fatal("no restart")
-		case <-tick.C:
-		}
+	if err := testutil.WaitFile(rec, 60*time.Second, nil, func([]byte) bool { return len(records(rec)) >= 2 }); err != nil {
+		t.Fatalf("no restart: %v", err)
 	}
 	log, _ := os.ReadFile(logFile)
 	if !bytes.Contains(log, []byte(`msg="child stopped for restart" code=137`)) {

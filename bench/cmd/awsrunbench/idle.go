@@ -124,7 +124,7 @@ func benchIdle(r *report, w *world, b binaries) error {
 	mSw := (m1.switches - m0.switches) * perMin
 	ratio := func(a, b float64) string {
 		if b <= 0 {
-			return fmt.Sprintf("floor 0")
+			return "floor 0"
 		}
 		return fmt.Sprintf("%.2fx", a/b)
 	}

@@ -72,7 +72,6 @@ func benchStartup(r *report, w *world, b binaries) error {
 			return err
 		}
 	}
-	var minwrapOver []float64
 	for _, c := range cases {
 		var a, bt, mw, rTrue, rMin []float64
 		for i := 0; i < *pairs; i++ {
@@ -97,7 +96,6 @@ func benchStartup(r *report, w *world, b binaries) error {
 		ma, mb, mm := median(a), median(bt), median(mw)
 		over := ma - mb
 		mwOver := mm - mb
-		minwrapOver = append(minwrapOver, mwOver)
 		lo, hi := minmax(a)
 		var met *bool
 		target := ""

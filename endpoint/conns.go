@@ -1,0 +1,403 @@
+package endpoint
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// The endpoint is open to every local process, so what one can make it hold is bounded: a
+// refused request closes its connection (see refuse), and at most maxUntrusted connections
+// that have not yet made an authorised request are open at once. The bound is kept by
+// evicting, never by refusing new connections: a plain accept cap would let a process that
+// holds the cap lock the token holder out. When one more connection arrives at the bound, the
+// oldest untrusted connection that waits for the bytes of a request is closed. Left alone are
+// a connection whose request is being read or handled, one whose bytes have arrived but not
+// been read yet, and one younger than minEvictAge: the SDKs send their whole request right
+// after connecting, so the token holder's connection is cut only if it stays silent for
+// minEvictAge and longer than every older idle one. A connection that made an authorised
+// request is trusted and never evicted; only the token holder can open those.
+//
+// minEvictAge also bounds how fast a flood turns connections over (maxUntrusted per
+// minEvictAge), so a connection that waits in the kernel's accept queue behind a flood gets
+// its bytes in before it is accepted.
+//
+// Running out of file descriptors (EMFILE) in accept is met the same way: an untrusted
+// connection is evicted and accept is tried again as soon as its descriptor is released,
+// rather than leaving the token holder's connection in the kernel's queue while net/http
+// backs off.
+
+// minEvictAge is how long a new connection has to send its request before it may be evicted.
+const minEvictAge = 50 * time.Millisecond
+
+// maxUntrustedCap is the bound when file descriptors are plentiful: far more than any real
+// client opens, few enough that they cost nothing.
+const maxUntrustedCap = 128
+
+// untrustedLimit is the bound for a process allowed nofile descriptors: at most half of them,
+// so the rest of awsrun (its files, its child's pipes, its connections to AWS) keeps the other
+// half, and at least 8.
+func untrustedLimit(nofile uint64) int {
+	n := nofile / 2
+	switch {
+	case nofile == 0 || n > maxUntrustedCap: // 0: unknown, or no such limit
+		return maxUntrustedCap
+	case n < 8:
+		return 8
+	}
+	return int(n)
+}
+
+// connKey is the request context key under which the server finds a request's *trackedConn.
+type connKey struct{}
+
+// limitListener tracks the connections it accepts and enforces the bound above.
+type limitListener struct {
+	net.Listener
+	max int
+	now func() time.Time
+
+	// changed is signalled when a connection closes, is trusted or may have become
+	// evictable; done is closed by Close.
+	changed chan struct{}
+	done    chan struct{}
+
+	mu        sync.Mutex
+	untrusted connList // oldest first
+	trusted   int
+	closed    bool
+	evicted   atomic.Uint64
+	// waiting is set while Accept waits for an evictable connection, so Read signals only then.
+	waiting atomic.Bool
+}
+
+func newLimitListener(ln net.Listener, max int) *limitListener {
+	return &limitListener{
+		Listener: ln,
+		max:      max,
+		now:      time.Now,
+		changed:  make(chan struct{}, 1),
+		done:     make(chan struct{}),
+	}
+}
+
+// Accept returns the next connection, once it has made room for it when the untrusted
+// connections were at the bound.
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			if !errors.Is(err, syscall.EMFILE) && !errors.Is(err, syscall.ENFILE) {
+				return nil, err
+			}
+			// Out of descriptors: free one and take the waiting connection then. Without an
+			// untrusted connection to close, the descriptors are used elsewhere and net/http's
+			// backoff is the right answer.
+			if err := l.freeOne(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		tc := &trackedConn{Conn: c, l: l, accepted: l.now(), gone: make(chan struct{})}
+		l.mu.Lock()
+		if l.closed {
+			l.mu.Unlock()
+			c.Close()
+			return nil, net.ErrClosed
+		}
+		l.untrusted.pushBack(tc)
+		l.mu.Unlock()
+		// tc itself is not evictable yet: its goroutine has not started.
+		if _, err := l.makeRoom(l.max); err != nil {
+			tc.Close()
+			return nil, err
+		}
+		return tc, nil
+	}
+}
+
+// freeOne evicts one untrusted connection for an accept that failed for want of
+// descriptors, and returns once its descriptor is released.
+func (l *limitListener) freeOne() error {
+	l.mu.Lock()
+	n := l.untrusted.len
+	l.mu.Unlock()
+	if n == 0 {
+		return errNoneToEvict
+	}
+	victims, err := l.makeRoom(n - 1)
+	if err != nil {
+		return err
+	}
+	for _, v := range victims {
+		// net/http closes the connection once its goroutine sees the failed read; the
+		// descriptor is released then, not at the eviction.
+		select {
+		case <-v.gone:
+		case <-l.done:
+			return net.ErrClosed
+		}
+	}
+	return nil
+}
+
+// errNoneToEvict is returned for an accept that failed for want of descriptors when no
+// untrusted connection holds one; net/http retries after a backoff.
+var errNoneToEvict = tempError("accept: out of file descriptors and no untrusted connection to close")
+
+type tempError string
+
+func (e tempError) Error() string   { return string(e) }
+func (e tempError) Temporary() bool { return true }
+func (e tempError) Timeout() bool   { return false }
+
+// makeRoom closes the oldest evictable untrusted connections until at most keep remain, waiting
+// while none is evictable. The other states (not yet read by its goroutine, a request being
+// read or handled, younger than minEvictAge) end soon in waiting, being trusted, closing or
+// coming of age, so the wait is short.
+func (l *limitListener) makeRoom(keep int) ([]*trackedConn, error) {
+	var victims []*trackedConn
+	defer func() {
+		for _, v := range victims {
+			v.Conn.Close() // its goroutine's read fails and net/http ends the connection
+		}
+	}()
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		l.mu.Lock()
+		if l.closed {
+			l.mu.Unlock()
+			return victims, net.ErrClosed
+		}
+		if l.untrusted.len <= keep {
+			l.waiting.Store(false)
+			l.mu.Unlock()
+			return victims, nil
+		}
+		l.waiting.Store(true)
+		now := l.now()
+		v, next := l.untrusted.oldestEvictable(now)
+		if v != nil {
+			l.untrusted.remove(v)
+			v.evicted = true
+			victims = append(victims, v)
+			l.evicted.Add(1)
+			l.mu.Unlock()
+			continue
+		}
+		l.mu.Unlock()
+		var comeOfAge <-chan time.Time
+		if !next.IsZero() {
+			if timer == nil {
+				timer = time.NewTimer(next.Sub(now))
+			} else {
+				timer.Reset(next.Sub(now))
+			}
+			comeOfAge = timer.C
+		}
+		select {
+		case <-l.changed:
+		case <-comeOfAge:
+		case <-l.done:
+		}
+	}
+}
+
+// signal wakes an Accept that waits for an evictable connection.
+func (l *limitListener) signal() {
+	select {
+	case l.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (l *limitListener) Close() error {
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.done)
+	}
+	l.mu.Unlock()
+	return l.Listener.Close()
+}
+
+// counts reports the open connections by kind, for tests.
+func (l *limitListener) counts() (untrusted, trusted int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.untrusted.len, l.trusted
+}
+
+// trackedConn is an accepted connection as the listener sees it.
+type trackedConn struct {
+	net.Conn
+	l *limitListener
+
+	accepted time.Time
+	gone     chan struct{} // closed by Close: the descriptor is released
+
+	// Guarded by l.mu.
+	prev, next *trackedConn
+	listed     bool // in l.untrusted
+	evicted    bool // closed by makeRoom: never trusted after
+
+	trusted atomic.Bool
+	// reading is set while the connection's goroutine is in Read, active while net/http
+	// reads or handles a request (http.StateActive). An untrusted connection is evicted only
+	// when reading and not active: waiting for the bytes of a request that has not started.
+	reading, active atomic.Bool
+	closeOnce       sync.Once
+}
+
+func (c *trackedConn) Read(b []byte) (int, error) {
+	if c.trusted.Load() {
+		return c.Conn.Read(b)
+	}
+	c.reading.Store(true)
+	if c.l.waiting.Load() {
+		c.l.signal()
+	}
+	n, err := c.Conn.Read(b)
+	c.reading.Store(false)
+	return n, err
+}
+
+// connState follows net/http's view of the connection (http.Server.ConnState).
+func (c *trackedConn) connState(st http.ConnState) {
+	if c.trusted.Load() {
+		return
+	}
+	switch st {
+	case http.StateActive:
+		c.active.Store(true)
+	case http.StateIdle:
+		c.active.Store(false)
+		c.l.signal()
+	}
+}
+
+// trust marks the connection as the token holder's, which takes it out of eviction.
+func (c *trackedConn) trust() {
+	if c.trusted.Load() {
+		return
+	}
+	l := c.l
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c.evicted || !c.listed {
+		return // evicted or closed meanwhile
+	}
+	c.trusted.Store(true)
+	l.untrusted.remove(c)
+	l.trusted++
+	l.signal()
+}
+
+func (c *trackedConn) Close() error {
+	err := c.Conn.Close()
+	c.closeOnce.Do(func() {
+		l := c.l
+		l.mu.Lock()
+		if c.trusted.Load() {
+			l.trusted--
+		}
+		l.untrusted.remove(c)
+		l.mu.Unlock()
+		close(c.gone)
+		l.signal()
+	})
+	return err
+}
+
+// CloseWrite keeps net/http's graceful close after a request body it did not read.
+func (c *trackedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// connContext puts the connection into every request's context, so the handler can trust it.
+func connContext(ctx context.Context, c net.Conn) context.Context {
+	if tc, ok := c.(*trackedConn); ok {
+		return context.WithValue(ctx, connKey{}, tc)
+	}
+	return ctx
+}
+
+func connState(c net.Conn, st http.ConnState) {
+	if tc, ok := c.(*trackedConn); ok {
+		tc.connState(st)
+	}
+}
+
+// trustConn marks the connection a request came on as the token holder's.
+func trustConn(ctx context.Context) {
+	if tc, ok := ctx.Value(connKey{}).(*trackedConn); ok {
+		tc.trust()
+	}
+}
+
+// connList is an intrusive doubly linked list of connections in accept order.
+type connList struct {
+	head, tail *trackedConn
+	len        int
+}
+
+func (q *connList) pushBack(c *trackedConn) {
+	c.prev, c.next, c.listed = q.tail, nil, true
+	if q.tail != nil {
+		q.tail.next = c
+	} else {
+		q.head = c
+	}
+	q.tail = c
+	q.len++
+}
+
+func (q *connList) remove(c *trackedConn) {
+	if !c.listed {
+		return
+	}
+	if c.prev != nil {
+		c.prev.next = c.next
+	} else {
+		q.head = c.next
+	}
+	if c.next != nil {
+		c.next.prev = c.prev
+	} else {
+		q.tail = c.prev
+	}
+	c.prev, c.next, c.listed = nil, nil, false
+	q.len--
+}
+
+// oldestEvictable is the oldest connection that waits for a request's bytes and is at least
+// minEvictAge old; if there is none, next is when the oldest younger one that waits comes of
+// age (zero if none waits). One whose bytes have arrived but not yet been read is passed over:
+// under load its goroutine may wait long to be scheduled, and it may be the token holder's.
+func (q *connList) oldestEvictable(now time.Time) (c *trackedConn, next time.Time) {
+	for c := q.head; c != nil; c = c.next {
+		if !c.reading.Load() || c.active.Load() {
+			continue
+		}
+		if ripe := c.accepted.Add(minEvictAge); ripe.After(now) {
+			return nil, ripe // the list is in accept order: the rest are younger still
+		}
+		if !hasUnreadBytes(c.Conn) {
+			return c, time.Time{}
+		}
+	}
+	return nil, time.Time{}
+}
