@@ -1,7 +1,7 @@
 // Package watch tells awsrun that a file it cares about may have changed: the AWS config and
 // credentials files, the SSO token cache, and the like. It never reads those files; the
-// receiver of an Event re-reads them. It also offers Deadline, a timer that keeps time across
-// laptop sleep, for refreshes driven by expiry.
+// receiver of an Event re-reads them. (Waiting for a time of day, across a laptop's sleep, is
+// package wallclock's.)
 //
 // Directories are watched rather than files, because the CLI and the SDKs replace files
 // atomically (a new inode each time) as often as they rewrite them in place.

@@ -20,7 +20,7 @@ const (
 
 // Config is everything Run needs, parsed and validated by cmd/awsrun.
 type Config struct {
-	// Profile to use; empty means "default" unless no such profile exists and the environment
+	// Profile to use; empty means DefaultProfile unless no such profile exists and the environment
 	// holds keys (then the SDK's environment chain is used).
 	Profile string
 	// ProfileExplicit says the user named the profile (flag or AWS_PROFILE), so a missing one is an

@@ -35,33 +35,62 @@ const (
 	localBudget = 2 * time.Second
 )
 
-// Resolve returns the credentials awsrun would give a child for cfg, as cheaply as it can:
+// ResolveInput is what `awsrun export` and `awsrun doctor` resolve a profile with: the part of
+// a run's choices that decides which credentials, and nothing of the child's.
+type ResolveInput struct {
+	// Profile is the profile chosen by the caller; empty means DefaultProfile.
+	Profile string
+	// ProfileExplicit says the user named it, so a missing one is an error.
+	ProfileExplicit bool
+	// Region is --region (or AWS_REGION); empty means the profile's.
+	Region string
+	// Duration is the assume-role / session-token length asked for.
+	Duration time.Duration
+	// NoSession serves long-term keys as they are.
+	NoSession bool
+	// Env is the environment to resolve in; os.Environ() when nil.
+	Env []string
+	// Stdin is asked for an MFA code when it is the foreground terminal.
+	Stdin *os.File
+	// Logger receives the debug log; discarded when nil.
+	Logger *slog.Logger
+}
+
+// DefaultProfile is the profile used when neither a flag nor the environment names one.
+const DefaultProfile = "default"
+
+// Resolve returns the credentials awsrun would give a child for in, as cheaply as it can:
 // inside an awsrun child, the parent's; when a supervisor for the same profile runs, its
 // current ones over its socket (no upstream call); otherwise from upstream, as Run resolves
-// them. Only Profile, ProfileExplicit, Region, Duration, NoSession, Env, Stdin and Logger of
-// cfg are used. It asks for an MFA code only when Stdin is the foreground terminal.
-func Resolve(ctx context.Context, cfg Config) (Resolved, error) {
-	cfg = exportDefaults(cfg)
-	env := newEnviron(cfg.Env)
+// them. It asks for an MFA code only when Stdin is the foreground terminal.
+func Resolve(ctx context.Context, in ResolveInput) (Resolved, error) {
+	in = in.withDefaults()
+	env := newEnviron(in.Env)
 	if env["AWSRUN"] == "1" {
 		outer := env["AWSRUN_PROFILE"]
-		if cfg.ProfileExplicit && cfg.Profile != outer {
-			return Resolved{}, &NestedError{Outer: outer, Inner: cfg.Profile}
+		if in.ProfileExplicit && in.Profile != outer {
+			return Resolved{}, &NestedError{Outer: outer, Inner: in.Profile}
 		}
 		return fromParent(ctx, env)
 	}
-	if r, ok := fromSupervisor(ctx, cfg, env); ok {
+	if r, ok := fromSupervisor(ctx, in, env); ok {
 		return r, nil
 	}
-	return ResolveUpstream(ctx, cfg)
+	return ResolveUpstream(ctx, in)
 }
 
 // ResolveUpstream resolves from upstream even when a supervisor could answer: doctor uses it
 // to test the path a new awsrun would take.
-func ResolveUpstream(ctx context.Context, cfg Config) (Resolved, error) {
-	cfg = exportDefaults(cfg)
-	env := newEnviron(cfg.Env)
-	src, err := openExportSource(ctx, cfg, env)
+func ResolveUpstream(ctx context.Context, in ResolveInput) (Resolved, error) {
+	in = in.withDefaults()
+	env := newEnviron(in.Env)
+	// MFA only on a foreground terminal: export runs as credential_process and from IDE hooks,
+	// where a prompt would hang, so there a profile that needs MFA fails with MFARequiredError.
+	var mfa func() (string, error)
+	if isForegroundTTY(in.Stdin) {
+		mfa = mfaPrompter(new(atomic.Bool))
+	}
+	src, err := openSource(ctx, in.selection(), env, mfa, newSkewCheck(in.Logger))
 	if err != nil {
 		return Resolved{}, err
 	}
@@ -74,34 +103,27 @@ func ResolveUpstream(ctx context.Context, cfg Config) (Resolved, error) {
 	return Resolved{Credentials: c, Region: src.Region(), From: "upstream"}, nil
 }
 
-func exportDefaults(cfg Config) Config {
-	if cfg.Env == nil {
-		cfg.Env = os.Environ()
+func (in ResolveInput) withDefaults() ResolveInput {
+	if in.Env == nil {
+		in.Env = os.Environ()
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
+	if in.Logger == nil {
+		in.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Profile == "" {
-		cfg.Profile = "default"
+	if in.Profile == "" {
+		in.Profile = DefaultProfile
 	}
-	return cfg
+	return in
 }
 
-// openExportSource opens the profile as openSource does, but asks for an MFA code only on a
-// foreground terminal: export runs as credential_process and from IDE hooks, where a prompt
-// would hang, so there a profile that needs MFA fails with MFARequiredError instead.
-func openExportSource(ctx context.Context, cfg Config, env environ) (*creds.Source, error) {
-	var mfa func() (string, error)
-	if isForegroundTTY(cfg.Stdin) {
-		mfa = mfaPrompter(new(atomic.Bool))
-	}
-	return openSource(ctx, cfg, env, mfa, newSkewCheck(cfg.Logger))
+func (in ResolveInput) selection() selection {
+	return selection{profile: in.Profile, explicit: in.ProfileExplicit, region: in.Region, duration: in.Duration, noSession: in.NoSession}
 }
 
 // fromSupervisor borrows the current credentials of a running supervisor that resolves the
 // same profile from the same files. Any failure falls back to upstream, which then reports the
 // real cause (an ended SSO session, say) with its proper error type.
-func fromSupervisor(ctx context.Context, cfg Config, env environ) (Resolved, bool) {
+func fromSupervisor(ctx context.Context, cfg ResolveInput, env environ) (Resolved, bool) {
 	getenv := func(k string) string { return env[k] }
 	configPath, credsPath := creds.Paths(getenv)
 	entries, err := state.Open(state.Dir(getenv)).List()

@@ -52,7 +52,7 @@ func TestResolveFromParentEndpoint(t *testing.T) {
 	defer srv.Close()
 	env := []string{"AWSRUN=1", "AWSRUN_PROFILE=dev", "AWS_CONTAINER_CREDENTIALS_FULL_URI=" + srv.URL + "/creds",
 		"AWS_CONTAINER_AUTHORIZATION_TOKEN=tok-123", "AWS_REGION=eu-central-1"}
-	r, err := Resolve(context.Background(), Config{Profile: "dev", ProfileExplicit: true, Env: env})
+	r, err := Resolve(context.Background(), ResolveInput{Profile: "dev", ProfileExplicit: true, Env: env})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,20 +64,20 @@ func TestResolveFromParentEndpoint(t *testing.T) {
 	mu.Lock()
 	status = http.StatusServiceUnavailable
 	mu.Unlock()
-	_, err = Resolve(context.Background(), Config{Env: env})
+	_, err = Resolve(context.Background(), ResolveInput{Env: env})
 	if err == nil || err.Error() != "the parent awsrun has no credentials to give: the AWS SSO session has ended; run: aws sso login --profile dev" {
 		t.Errorf("503: %v", err)
 	}
 
 	var nested *NestedError
-	if _, err := Resolve(context.Background(), Config{Profile: "prod", ProfileExplicit: true, Env: env}); !errors.As(err, &nested) {
+	if _, err := Resolve(context.Background(), ResolveInput{Profile: "prod", ProfileExplicit: true, Env: env}); !errors.As(err, &nested) {
 		t.Errorf("other profile inside awsrun: %v", err)
 	}
 }
 
 func TestResolveFromParentRefusesNonLoopbackURI(t *testing.T) {
 	env := []string{"AWSRUN=1", "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://169.254.170.2/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN=t"}
-	_, err := Resolve(context.Background(), Config{Env: env})
+	_, err := Resolve(context.Background(), ResolveInput{Env: env})
 	if err == nil || !strings.Contains(err.Error(), "not a loopback http URL") {
 		t.Errorf("got %v", err)
 	}
@@ -87,7 +87,7 @@ func TestResolveFromParentEnvMode(t *testing.T) {
 	exp := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
 	env := []string{"AWSRUN=1", "AWSRUN_INJECT=env", "AWS_ACCESS_KEY_ID=ASIAENV", "AWS_SECRET_ACCESS_KEY=s",
 		"AWS_SESSION_TOKEN=t", "AWS_CREDENTIAL_EXPIRATION=" + exp.Format(time.RFC3339), "AWS_DEFAULT_REGION=us-west-2"}
-	r, err := Resolve(context.Background(), Config{Env: env})
+	r, err := Resolve(context.Background(), ResolveInput{Env: env})
 	if err != nil || r.Credentials.AccessKeyID != "ASIAENV" || !r.Credentials.Expires.Equal(exp) || r.Region != "us-west-2" {
 		t.Errorf("%+v %v", r, err)
 	}
@@ -131,7 +131,7 @@ func TestResolveBorrowsOnlyFromAMatchingSupervisor(t *testing.T) {
 	register(state.Entry{Profile: "dev", ConfigFile: "/elsewhere/config", CredentialsFile: credsPath}, testProvider{c: served})
 	failing := register(state.Entry{Profile: "dev", ConfigFile: configPath, CredentialsFile: credsPath}, testProvider{err: errors.New("refresh failed")})
 
-	cfg := Config{Profile: "dev", ProfileExplicit: true, Env: env}
+	cfg := ResolveInput{Profile: "dev", ProfileExplicit: true, Env: env}
 	if r, err := Resolve(context.Background(), cfg); err == nil {
 		t.Fatalf("no matching healthy supervisor, yet resolved from %s", r.From)
 	}

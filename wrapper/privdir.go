@@ -4,10 +4,18 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // privateDir is awsrun's 0700 scratch directory; everything in it is 0600 and removed on exit.
-type privateDir struct{ path string }
+// A write and the removal exclude each other, and nothing is written after the removal: a
+// profile edit rewriting the child's config as awsrun exits (nothing waits for the watch on the
+// way out) can neither leave a file behind nor keep the directory from going.
+type privateDir struct {
+	path    string
+	mu      sync.Mutex
+	removed bool
+}
 
 // privateDirBase is where private directories go: $XDG_RUNTIME_DIR (per user, cleared at
 // logout) when it is a directory, else the system temp dir.
@@ -35,6 +43,11 @@ func newPrivateDir() (*privateDir, error) {
 
 // write replaces name atomically (temp file + rename) so a reader never sees half a file.
 func (d *privateDir) write(name string, data []byte) (string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.removed {
+		return "", fmt.Errorf("write %s: the private directory is already removed", name)
+	}
 	dst := filepath.Join(d.path, name)
 	f, err := os.CreateTemp(d.path, "."+name+".tmp-")
 	if err != nil {
@@ -59,4 +72,9 @@ func (d *privateDir) write(name string, data []byte) (string, error) {
 	return dst, nil
 }
 
-func (d *privateDir) remove() error { return os.RemoveAll(d.path) }
+func (d *privateDir) remove() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.removed = true
+	return os.RemoveAll(d.path)
+}

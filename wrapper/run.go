@@ -4,17 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"os"
-	"os/signal"
 	"syscall"
 	"time"
 
-	"github.com/awsrun/awsrun/child"
 	"github.com/awsrun/awsrun/creds"
 	"github.com/awsrun/awsrun/endpoint"
+	"github.com/awsrun/awsrun/internal/phases"
 	"github.com/awsrun/awsrun/internal/shellquote"
-	"github.com/awsrun/awsrun/wallclock"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -45,125 +41,188 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	if env["AWSRUN"] == "1" {
 		return runNested(ctx, cfg, env)
 	}
-	log := cfg.Logger
-
 	s, err := newSession(ctx, cfg, env)
 	if err != nil {
 		return Exit{}, err
 	}
-	k := s.k
-	pub := publishState(cfg, k, s.region, s.ssoTokenPath) // awsrun status and export see this process
+	phases.Mark("resolved")
+	pub := publishState(cfg, s.lc.keeper, s.region, s.ssoTokenPath) // awsrun status and export see this process
 	defer pub.close()
-	background := func(ctx context.Context) error {
+	var pol policy
+	if cfg.Inject == InjectEnv {
+		pol = newRestartOnChange(cfg, s.lc, s.region(), pub)
+	} else {
+		childEnv, closeEndpoint, err := s.serveEndpoint(ctx)
+		if err != nil {
+			return Exit{}, err
+		}
+		defer closeEndpoint()
+		phases.Mark("endpoint-up")
+		pol = runOnce(childEnv)
+	}
+	s.childStarted.Store(true)
+	return supervise(ctx, cfg, pol, s.background(pub))
+}
+
+// settleDelay is how long the child runs before awsrun sets up what only a child that keeps
+// running needs: the registry entry (for `awsrun status` and `awsrun export` in other
+// processes, never for the child) and the watch of ~/.aws (a new login or an edited profile;
+// renewals do not depend on it). A command that is done sooner (a script step, one
+// `aws sts get-caller-identity`) then costs awsrun neither the set-up nor its undoing: the
+// kernel takes milliseconds to release an inotify instance, even at exit.
+const settleDelay = 5 * time.Millisecond
+
+// background is the run's work beside the child, one goroutine each in one errgroup: the
+// registry entry, the file watch, the credential lifecycle, the SSO session warnings, and the
+// report of a panic in a goroutine no errgroup owns. Each returns as soon as ctx ends (when the
+// child has been reaped), so the way out waits for none of them; only a registry entry being
+// written at that very moment is finished, so that close can remove it.
+func (s *session) background(pub *statePublisher) func(context.Context) error {
+	log := s.log
+	return func(ctx context.Context) error {
 		s.mu.Lock()
 		s.bgCtx = ctx
 		s.mu.Unlock()
 		g, gctx := errgroup.WithContext(ctx)
-		g.Go(guard(log, func() error { pub.register(); return nil }))
-		w := s.startWatch()
-		g.Go(guard(log, func() error { return s.watchLoop(gctx, w) }))
-		g.Go(guard(log, func() error { return refreshLoop(gctx, k, cfg.RefreshBefore, log) }))
+		g.Go(guard(log, func() error {
+			if settled(gctx) {
+				pub.register()
+			}
+			return nil
+		}))
+		g.Go(guard(log, func() error {
+			if !settled(gctx) {
+				return nil
+			}
+			w := s.startWatch()
+			s.catchUp(gctx)
+			return s.watchLoop(gctx, w)
+		}))
+		g.Go(guard(log, func() error { return s.lc.Run(gctx) }))
 		g.Go(guard(log, func() error { s.startWarnings(gctx); return nil }))
 		g.Go(func() error { return s.waitInternal(gctx) }) // a panic in a refresh's own goroutine
 		return g.Wait()
 	}
+}
 
-	if cfg.Inject == InjectEnv {
-		s.childStarted.Store(true)
-		// Env mode renews on its own schedule (it restarts the child); the watch still reacts
-		// to logins and edits, and the next renewal picks the result up.
-		return runEnvMode(ctx, cfg, k, s.region(), pub, func(ctx context.Context) error {
-			s.mu.Lock()
-			s.bgCtx = ctx
-			s.mu.Unlock()
-			g, gctx := errgroup.WithContext(ctx)
-			g.Go(guard(log, func() error { s.startWarnings(gctx); return nil }))
-			g.Go(guard(log, func() error { pub.register(); return s.watchLoop(gctx, s.startWatch()) }))
-			g.Go(func() error { return s.waitInternal(gctx) }) // a panic in a refresh's own goroutine
-			return g.Wait()
-		})
+// settled waits settleDelay; false when ctx ended first (the child is gone).
+func settled(ctx context.Context) bool {
+	t := time.NewTimer(settleDelay)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
+}
 
+// serveEndpoint writes the child's private config and starts the credential endpoint that
+// serves the lifecycle's credentials; it returns the child's environment and what undoes it all.
+func (s *session) serveEndpoint(ctx context.Context) (childEnv []string, closeAll func(), err error) {
+	cfg, log := s.cfg, s.log
 	dir, err := newPrivateDir()
 	if err != nil {
-		return Exit{}, &SetupError{Dir: privateDirBase(), Err: err}
+		return nil, nil, &SetupError{Dir: privateDirBase(), Err: err}
 	}
-	defer dir.remove()
-
+	undo := []func(){func() { _ = dir.remove() }}
+	closeAll = func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			closeAll()
+		}
+	}()
 	if s.childConfig, err = s.renderChildConfig(); err != nil {
-		return Exit{}, err
+		return nil, nil, err
 	}
 	configPath, err := dir.write("config", s.childConfig)
 	if err != nil {
-		return Exit{}, &SetupError{Dir: dir.path, Err: err}
+		return nil, nil, &SetupError{Dir: dir.path, Err: err}
 	}
 	s.writeChildCfg = func(b []byte) error { _, err := dir.write("config", b); return err }
 	credsPath, err := dir.write("credentials", nil)
 	if err != nil {
-		return Exit{}, &SetupError{Dir: dir.path, Err: err}
+		return nil, nil, &SetupError{Dir: dir.path, Err: err}
 	}
 	region := s.region()
 	if region == "" {
 		log.Warn("profile sets no region; the command gets no AWS_REGION", "profile", cfg.Profile,
 			"fix", "awsrun --region REGION, or: aws configure set region REGION --profile "+shellquote.Quote(cfg.Profile))
 	}
-
 	ep, err := endpoint.New(endpoint.Options{
-		Provider: k,
+		Provider: s.lc,
 		Hint:     hintFor(cfg.Profile),
 		Logger:   log.With("component", "endpoint"),
 	})
 	if err != nil {
-		return Exit{}, &SetupError{Err: err}
+		return nil, nil, &SetupError{Err: err}
 	}
 	if err := ep.Start(); err != nil {
-		return Exit{}, &SetupError{Err: fmt.Errorf("start credential endpoint: %w", err)}
+		return nil, nil, &SetupError{Err: fmt.Errorf("start credential endpoint: %w", err)}
 	}
-	defer func() {
+	undo = append(undo, func() {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
 		_ = ep.Close(cctx)
 		st := ep.Stats()
 		log.Info("credential endpoint closed", "served", st.Served, "unauthorized", st.Unauthorized,
 			"unavailable", st.Unavailable, "not_found", st.NotFound)
-	}()
+	})
 	log.Debug("credential endpoint listening", "url", ep.URL())
-
-	childEnv := buildChildEnv(childEnvInput{
+	return buildChildEnv(childEnvInput{
 		base:            cfg.Env,
 		endpointEnv:     ep.Env(),
 		configFile:      configPath,
 		credentialsFile: credsPath,
 		region:          region,
 		profile:         cfg.Profile,
-	})
-	s.childStarted.Store(true)
-	return supervise(ctx, cfg, childEnv, background)
+	}), closeAll, nil
+}
+
+// selection is what picks and opens a profile's credential source, from a run's Config or an
+// export's ResolveInput.
+type selection struct {
+	profile   string
+	explicit  bool // the user named the profile: a missing one is an error, never a fallback
+	region    string
+	duration  time.Duration
+	noSession bool
+	caBundle  string
+}
+
+func (c Config) selection() selection {
+	return selection{profile: c.Profile, explicit: c.ProfileExplicit, region: c.Region, duration: c.Duration,
+		noSession: c.NoSession, caBundle: c.CABundle}
 }
 
 // openSource picks the profile the way the AWS CLI does and opens it.
 // mfa asks for an MFA code when the profile needs one; nil makes such a profile fail. skew
 // checks AWS's clock on every answer; one check per run, so a reload does not warn again.
-func openSource(ctx context.Context, cfg Config, env environ, mfa func() (string, error), skew *skewCheck) (*creds.Source, error) {
+func openSource(ctx context.Context, sel selection, env environ, mfa func() (string, error), skew *skewCheck) (*creds.Source, error) {
 	getenv := func(k string) string { return env[k] }
 	configPath, credsPath := creds.Paths(getenv)
 	files, err := creds.LoadFiles(configPath, credsPath)
 	if err != nil {
 		return nil, err
 	}
-	profile := cfg.Profile
-	if !cfg.ProfileExplicit && !files.Has(profile) && env["AWS_ACCESS_KEY_ID"] != "" {
+	phases.Mark("profile-files")
+	profile := sel.profile
+	if !sel.explicit && !files.Has(profile) && env["AWS_ACCESS_KEY_ID"] != "" {
 		// No profiles at all but keys in the environment (CI, a pasted key): use them.
 		profile = ""
 	}
 	return creds.Open(ctx, files, creds.Options{
 		Profile:         profile,
-		Region:          cfg.Region,
+		Region:          sel.region,
 		ConfigFile:      configPath,
 		CredentialsFile: credsPath,
-		Duration:        cfg.Duration,
-		NoSession:       cfg.NoSession,
-		CABundle:        cfg.CABundle,
+		Duration:        sel.duration,
+		NoSession:       sel.noSession,
+		CABundle:        sel.caBundle,
 		MFAToken:        mfa,
 		OnServerTime:    skew.observe,
 	})
@@ -191,180 +250,7 @@ func runNested(ctx context.Context, cfg Config, env environ) (Exit, error) {
 		return Exit{}, &NestedError{Outer: outer, Inner: cfg.Profile}
 	}
 	cfg.Logger.Debug("nested awsrun: reusing the outer endpoint", "profile", outer)
-	return supervise(ctx, cfg, cfg.Env, nil)
-}
-
-// supervise starts the child, forwards signals, runs background work until the child ends,
-// and reports how it ended.
-func supervise(ctx context.Context, cfg Config, childEnv []string, background func(context.Context) error) (exit Exit, err error) {
-	interactive := isForegroundTTY(cfg.Stdin)
-	p, err := child.New(child.Options{
-		Command:     cfg.Command[0],
-		Args:        cfg.Command[1:],
-		Env:         childEnv,
-		Stdin:       cfg.Stdin,
-		Stdout:      cfg.Stdout,
-		Stderr:      cfg.Stderr,
-		KillTimeout: cfg.KillTimeout,
-		Pdeathsig:   pdeathsig,
-		JobControl:  interactive,
-	})
-	if err != nil {
-		return Exit{}, err
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	bgCtx, stopBackground := context.WithCancel(gctx)
-	defer func() {
-		// A panic on this goroutine: stop the background work and the child properly (Stop
-		// before Start only marks it done), then return, so Run's deferred cleanup removes the
-		// private files, socket and state entry.
-		if v := recover(); v != nil {
-			exit, err = Exit{}, internalError(cfg.Logger, v)
-			stopBackground()
-			p.Stop()
-			_ = g.Wait()
-		}
-	}()
-
-	sigCh := make(chan os.Signal, 8)
-	signal.Notify(sigCh, forwardedSignals...)
-	defer signal.Stop(sigCh)
-
-	if cfg.ChildRunning != nil {
-		cfg.ChildRunning(true)
-		defer cfg.ChildRunning(false)
-	}
-	if err := p.Start(); err != nil {
-		stopBackground()
-		return Exit{}, err
-	}
-	cfg.Logger.Debug("child started", "pid", p.Pid(), "command", cfg.Command[0])
-
-	if background != nil {
-		g.Go(guard(cfg.Logger, func() error { return background(bgCtx) }))
-	}
-	g.Go(guard(cfg.Logger, func() error {
-		defer stopBackground()
-		for {
-			select {
-			case <-p.Done():
-				return nil
-			case sig := <-sigCh:
-				if interactive && isTerminalSignal(sig) {
-					// The terminal already delivered it to the whole foreground group.
-					continue
-				}
-				cfg.Logger.Debug("forwarding signal", "signal", sig.String())
-				_ = p.Signal(sig)
-			case <-ctx.Done():
-				// Our caller gave up (it never does in the CLI): stop the child properly.
-				p.Stop()
-				return nil
-			case <-gctx.Done():
-				// The background work failed (an internal error): stop the child properly.
-				p.Stop()
-				return nil
-			}
-		}
-	}))
-	if err := g.Wait(); err != nil {
-		// Background work returns an error only when awsrun cannot go on (a recovered panic).
-		// The signal loop stopped the child; if the loop itself panicked, stop it here.
-		p.Stop()
-		return Exit{}, err
-	}
-	st := p.Status()
-	cfg.Logger.Debug("child exited", "code", st.ExitCode())
-	return exitOf(st), nil
+	return supervise(ctx, cfg, runOnce(cfg.Env), nil)
 }
 
 func wallNow() time.Time { return time.Now().Round(0) }
-
-// refreshLoop renews credentials by the refresh rule and retries failures with backoff while
-// the endpoint keeps serving the still-valid ones. A refresh made elsewhere (a new SSO login,
-// an edited profile, a request that found the credentials expired) re-plans the next one.
-func refreshLoop(ctx context.Context, k *keeper, refreshBefore time.Duration, log *slog.Logger) error {
-	var bo *backoff
-	var failing error
-	for {
-		s := k.current()
-		if s == nil || !s.creds.CanExpire {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-k.changed:
-				continue
-			}
-		}
-		at := renewAt(s.fetched, s.creds.Expires, refreshBefore)
-		if failing != nil {
-			if bo == nil {
-				bo = backoffFor(s.lifetime())
-			}
-			at = wallNow().Add(bo.next())
-		}
-		switch sleepUntil(ctx, at, k.changed) {
-		case wakeCancelled:
-			return nil
-		case wakeChanged:
-			failing = nil
-			if bo != nil {
-				bo.reset()
-			}
-			continue
-		}
-		_, err := k.refresh(ctx)
-		// Our own swap also signals changed; drain it so it does not cut the next wait short.
-		select {
-		case <-k.changed:
-		default:
-		}
-		switch {
-		case err != nil && ctx.Err() != nil:
-			return nil
-		case err != nil:
-			if failing == nil || errKind(failing) != errKind(err) {
-				left := time.Until(s.creds.Expires).Round(time.Second)
-				log.Warn("credential refresh failed; serving the current credentials and retrying", "error", err, "valid_for", left.String())
-			}
-			failing = err
-		default:
-			if failing != nil {
-				log.Info("credential refresh recovered")
-			}
-			failing = nil
-			if bo != nil {
-				bo.reset()
-			}
-		}
-	}
-}
-
-type wake int
-
-const (
-	wakeDue wake = iota
-	wakeCancelled
-	wakeChanged
-)
-
-// sleepUntil waits for the wall clock to pass at, also across a laptop's sleep (wallclock), and
-// returns early when ctx ends or changed fires.
-func sleepUntil(ctx context.Context, at time.Time, changed <-chan struct{}) wake {
-	for {
-		if !at.After(wallNow()) {
-			return wakeDue
-		}
-		t := wallclock.Until(at)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return wakeCancelled
-		case <-changed:
-			t.Stop()
-			return wakeChanged
-		case <-t.C:
-			t.Stop()
-		}
-	}
-}

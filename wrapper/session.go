@@ -19,11 +19,12 @@ import (
 type session struct {
 	cfg          Config
 	env          environ
-	k            *keeper
+	lc           *lifecycle // the profile's credentials and their renewal
 	log          *slog.Logger
 	childStarted *atomic.Bool
 
 	configPath, credsPath string
+	readStamps            fileStamps // the two files as they were when first read (see catchUp)
 	home                  string
 
 	mu            sync.Mutex
@@ -66,18 +67,19 @@ func newSession(ctx context.Context, cfg Config, env environ) (_ *session, err e
 		s.notifier = &desktop.Notifier{}
 	}
 	s.configPath, s.credsPath = creds.Paths(func(k string) string { return env[k] })
-	src, err := openSource(ctx, cfg, env, mfaPrompter(s.childStarted), s.skew)
+	s.readStamps = stampFiles(s.configPath, s.credsPath) // before reading: a later write shows as a change
+	src, err := openSource(ctx, cfg.selection(), env, mfaPrompter(s.childStarted), s.skew)
 	if err != nil {
 		return nil, err
 	}
 	s.setSource(src)
-	s.k = &keeper{src: s.guardUpstream(src), now: wallNow, budget: 30 * time.Second, changed: make(chan struct{}, 1)}
-	s.k.onFail = func(err error) {
+	s.lc = newLifecycle(s.guardUpstream(src), cfg.RefreshBefore, cfg.Logger)
+	s.lc.onFail = func(err error) {
 		if s.childStarted.Load() {
 			s.sessionEnded(s.backgroundCtx(), err)
 		}
 	}
-	s.k.onChange = func(old, n *snapshot) {
+	s.lc.onChange = func(old, n *snapshot) {
 		attrs := []any{"key", creds.Redact(n.creds.AccessKeyID), "source", n.creds.Source}
 		if n.creds.CanExpire {
 			attrs = append(attrs, "expires", n.creds.Expires.UTC().Format(time.RFC3339), "lifetime", n.lifetime().Round(time.Second).String())
@@ -88,13 +90,13 @@ func newSession(ctx context.Context, cfg Config, env environ) (_ *session, err e
 			s.log.Info("credentials refreshed", attrs...)
 		}
 	}
-	if _, err := s.k.refresh(ctx); err != nil {
+	if _, err := s.lc.refresh(ctx); err != nil {
 		// Before the child starts the terminal is free, so an automatic login can use it.
 		if !isLoginRequired(err) || cfg.Login != LoginAuto || !s.login(ctx, true) {
 			return nil, err
 		}
 		s.setSource(src) // re-read the new token's fingerprint
-		if _, err := s.k.refresh(ctx); err != nil {
+		if _, err := s.lc.refresh(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -141,7 +143,7 @@ func (s *session) renderChildConfig() ([]byte, error) {
 // reloadProfile re-reads the config and credentials files after an edit. A file that does not
 // parse, or a profile that no longer resolves, keeps the last good state and is reported once.
 func (s *session) reloadProfile(ctx context.Context) {
-	src, err := openSource(ctx, s.cfg, s.env, mfaPrompter(s.childStarted), s.skew)
+	src, err := openSource(ctx, s.cfg.selection(), s.env, mfaPrompter(s.childStarted), s.skew)
 	if err != nil {
 		msg := err.Error()
 		s.mu.Lock()
@@ -162,7 +164,7 @@ func (s *session) reloadProfile(ctx context.Context) {
 	s.lastFileErr = ""
 	s.mu.Unlock()
 	s.setSource(src)
-	s.k.setSource(s.guardUpstream(src))
+	s.lc.setSource(s.guardUpstream(src))
 	if s.writeChildCfg != nil {
 		next, err := s.renderChildConfig()
 		if err != nil {
@@ -184,7 +186,7 @@ func (s *session) reloadProfile(ctx context.Context) {
 			}
 		}
 	}
-	if _, err := s.k.refresh(ctx); err != nil {
+	if _, err := s.lc.refresh(ctx); err != nil {
 		s.log.Warn("credential refresh after the profile change failed", "error", err)
 		return
 	}
@@ -226,7 +228,7 @@ func (s *session) tokenChanged(ctx context.Context) {
 		return
 	}
 	s.log.Info("new SSO token found; renewing credentials", "token_expires", tok.ExpiresAt.Format(time.RFC3339))
-	if _, err := s.k.refresh(ctx); err != nil {
+	if _, err := s.lc.refresh(ctx); err != nil {
 		s.log.Warn("credential refresh with the new SSO token failed", "error", err)
 	}
 }

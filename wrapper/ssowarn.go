@@ -11,21 +11,14 @@ import (
 	"github.com/awsrun/awsrun/wallclock"
 )
 
-// clock is the time source of the session-end warnings, replaced in tests.
-type clock interface {
-	Now() time.Time
-	// Until fires when the clock reaches at (or earlier, to make the caller look again); stop
-	// releases it.
-	Until(at time.Time) (c <-chan struct{}, stop func())
+// clock is the time source of the session-end warnings: wallNow and wallclock's timers in
+// production (wallClock), a stepped clock in tests. A timer may fire early; the loop re-plans.
+type clock struct {
+	now   func() time.Time
+	until func(at time.Time) *wallclock.Timer
 }
 
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return wallNow() }
-func (wallClock) Until(at time.Time) (<-chan struct{}, func()) {
-	t := wallclock.Until(at)
-	return t.C, t.Stop
-}
+var wallClock = clock{now: wallNow, until: wallclock.Until}
 
 // warnPlan decides, for a session ending at end, which warning is due now (lead > 0) and when
 // to look again. Leads already passed when awsrun learns of the end collapse into one warning,
@@ -63,28 +56,30 @@ func (s *session) warnLoop(ctx context.Context, clk clock, end func() time.Time,
 		if !e.Equal(known) {
 			known, fired = e, map[time.Duration]bool{}
 		}
+		var t *wallclock.Timer
 		var wait <-chan struct{}
-		stop := func() {}
 		if !e.IsZero() {
-			now := clk.Now()
+			now := clk.now()
 			due, next := warnPlan(e, now, s.cfg.WarnBefore, fired)
 			if due > 0 {
 				s.warnSessionEnd(e.Sub(now), e)
 			}
+			if next.IsZero() && now.Before(e) {
+				next = e
+			}
 			if !next.IsZero() {
-				wait, stop = clk.Until(next)
-			} else if now.Before(e) {
-				wait, stop = clk.Until(e)
+				t = clk.until(next)
+				wait = t.C
 			}
 		}
 		select {
 		case <-ctx.Done():
-			stop()
+			t.Stop()
 			return
 		case <-recheck:
 		case <-wait:
 		}
-		stop()
+		t.Stop()
 	}
 }
 
@@ -116,5 +111,5 @@ func (s *session) startWarnings(ctx context.Context) {
 	if s.ssoTokenPath() == "" || len(s.cfg.WarnBefore) == 0 {
 		return
 	}
-	s.warnLoop(ctx, wallClock{}, s.ssoSessionEnd, nil)
+	s.warnLoop(ctx, wallClock, s.ssoSessionEnd, nil)
 }

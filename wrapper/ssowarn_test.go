@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/awsrun/awsrun/wallclock"
 )
 
 func TestWarnPlan(t *testing.T) {
@@ -62,6 +64,14 @@ func (c *stepClock) Until(at time.Time) (<-chan struct{}, func()) {
 	return ch, func() {}
 }
 
+// clock is the stepped clock as warnLoop takes it.
+func (c *stepClock) clock() clock {
+	return clock{now: c.Now, until: func(at time.Time) *wallclock.Timer {
+		ch, _ := c.Until(at)
+		return &wallclock.Timer{C: ch}
+	}}
+}
+
 // advance moves time and fires due timers.
 func (c *stepClock) advance(d time.Duration) {
 	c.mu.Lock()
@@ -88,7 +98,7 @@ func TestWarnLoopFiresAtConfiguredLeadsWithFakeClock(t *testing.T) {
 	s := &session{cfg: Config{Profile: "dev", WarnBefore: []time.Duration{30 * time.Minute, 5 * time.Minute}}, log: log}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); s.warnLoop(ctx, clk, func() time.Time { return end }, nil) }()
+	go func() { defer close(done); s.warnLoop(ctx, clk.clock(), func() time.Time { return end }, nil) }()
 	warnings := func() int {
 		mu.Lock()
 		defer mu.Unlock()

@@ -17,7 +17,11 @@ import (
 // of this process, never the child its credentials, so failures are logged and swallowed. A nil
 // *statePublisher does nothing.
 type statePublisher struct {
-	cfg       Config
+	cfg Config
+	// regMu is held across a registration and close, so close waits for one under way and
+	// a registration that comes after close writes nothing.
+	regMu     sync.Mutex
+	closed    bool
 	mu        sync.Mutex
 	h         *state.Handle // nil until register has written the entry
 	k         *keeper
@@ -45,6 +49,11 @@ func publishState(cfg Config, k *keeper, region, tokenPath func() string) *state
 
 // register writes the entry and starts answering export on its socket.
 func (p *statePublisher) register() {
+	p.regMu.Lock()
+	defer p.regMu.Unlock()
+	if p.closed {
+		return
+	}
 	cfg := p.cfg
 	env := newEnviron(cfg.Env)
 	getenv := func(key string) string { return env[key] }
@@ -136,12 +145,15 @@ func (p *statePublisher) restarted(n int) {
 	_ = h.Update(func(e *state.Entry) { e.Restarts = n })
 }
 
-// close removes the entry and its socket; called when awsrun exits.
-// register has returned by then: it runs with the child's background work, which ends first.
+// close removes the entry and its socket; called when awsrun exits. A registration under way
+// is finished first (and then removed); one that has not started yet never writes anything.
 func (p *statePublisher) close() {
 	if p == nil {
 		return
 	}
+	p.regMu.Lock()
+	defer p.regMu.Unlock()
+	p.closed = true
 	if h := p.handle(); h != nil {
 		_ = h.Close()
 	}

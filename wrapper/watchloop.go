@@ -2,6 +2,7 @@ package wrapper
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 
 	"github.com/awsrun/awsrun/watch"
@@ -70,4 +71,46 @@ func (s *session) react(ctx context.Context, ev watch.Event) {
 	if tokenChanged && !profileChanged {
 		s.tokenChanged(ctx)
 	}
+}
+
+// fileStamps identify the versions of files: a replaced or rewritten file stamps differently.
+type fileStamps []os.FileInfo
+
+// stampFiles stamps paths now; a missing file stamps as nil.
+func stampFiles(paths ...string) fileStamps {
+	st := make(fileStamps, len(paths))
+	for i, p := range paths {
+		if fi, err := os.Stat(p); err == nil {
+			st[i] = fi
+		}
+	}
+	return st
+}
+
+func (a fileStamps) same(b fileStamps) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if (x == nil) != (y == nil) {
+			return false
+		}
+		if x != nil && (!os.SameFile(x, y) || !x.ModTime().Equal(y.ModTime()) || x.Size() != y.Size()) {
+			return false
+		}
+	}
+	return true
+}
+
+// catchUp reacts, once the watch is up, to what changed between awsrun reading the files and
+// the watch starting (it starts after the child has settled): a new login or an edit made then
+// is picked up as the watch would have.
+func (s *session) catchUp(ctx context.Context) {
+	if !s.readStamps.same(stampFiles(s.configPath, s.credsPath)) {
+		s.log.Debug("the AWS files changed before the watch started; re-reading them")
+		s.react(ctx, watch.Event{Paths: []string{s.configPath}})
+		return
+	}
+	s.tokenChanged(ctx) // compares the token's fingerprint; nothing happens when it is the same
 }

@@ -120,15 +120,7 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 				return &usageError{err: err}
 			}
 			defer closer.Close()
-			profile, explicit := c.String("profile"), c.IsSet("profile")
-			for _, v := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
-				if profile == "" && getenv(v) != "" {
-					profile, explicit = getenv(v), true
-				}
-			}
-			if profile == "" {
-				profile = "default"
-			}
+			profile, explicit, _ := chooseProfile(c.String("profile"), c.IsSet("profile"), true, getenv)
 			region, err := pickRegion(c.String("region"), true, getenv)
 			if err != nil {
 				return &usageError{err: err}

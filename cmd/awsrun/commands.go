@@ -80,9 +80,9 @@ func inherited(c *cli.Context, name string) (string, bool) {
 	return "", false
 }
 
-// commandConfig builds the wrapper.Config a subcommand resolves with, choosing the profile the
-// way the root command does; from says why that profile ("--profile", "AWS_PROFILE", ...).
-func commandConfig(c *cli.Context, environ []string, stdin, stderr *os.File) (cfg wrapper.Config, from string, closer io.Closer, err error) {
+// commandInput builds what a subcommand resolves with, choosing the profile the way the root
+// command does; from says why that profile ("--profile", "AWS_PROFILE", ...).
+func commandInput(c *cli.Context, environ []string, stdin, stderr *os.File) (in wrapper.ResolveInput, from string, closer io.Closer, err error) {
 	getenv := envLookup(environ)
 	levelName, _ := inherited(c, "log-level")
 	if levelName == "" {
@@ -90,35 +90,23 @@ func commandConfig(c *cli.Context, environ []string, stdin, stderr *os.File) (cf
 	}
 	level, err := parseLevel(levelName)
 	if err != nil {
-		return cfg, "", nil, &usageError{err: err, cmd: c.Command}
+		return in, "", nil, &usageError{err: err, cmd: c.Command}
 	}
 	logFile, _ := inherited(c, "log-file")
 	logger, _, closer, err := newLogger(level, logFile, stderr)
 	if err != nil {
-		return cfg, "", nil, &usageError{err: err, cmd: c.Command}
+		return in, "", nil, &usageError{err: err, cmd: c.Command}
 	}
-	profile, explicit := inherited(c, "profile")
-	from = "--profile"
-	switch {
-	case c.IsSet("profile"):
-	case explicit && getenv("AWSRUN_PROFILE") == profile:
-		from = "AWSRUN_PROFILE"
-	case explicit:
-	case getenv("AWS_PROFILE") != "":
-		profile, explicit, from = getenv("AWS_PROFILE"), true, "AWS_PROFILE"
-	case getenv("AWS_DEFAULT_PROFILE") != "":
-		profile, explicit, from = getenv("AWS_DEFAULT_PROFILE"), true, "AWS_DEFAULT_PROFILE"
-	default:
-		profile, from = "default", "no --profile or AWS_PROFILE"
-	}
+	flag, set := inherited(c, "profile")
+	profile, explicit, from := chooseProfile(flag, set, c.IsSet("profile"), getenv)
 	region, _ := inherited(c, "region")
 	// The subcommand's own --region has no variable; the root's has AWSRUN_REGION.
 	region, err = pickRegion(region, !c.IsSet("region"), getenv)
 	if err != nil {
 		closer.Close()
-		return cfg, "", nil, &usageError{err: err, cmd: c.Command}
+		return in, "", nil, &usageError{err: err, cmd: c.Command}
 	}
-	return wrapper.Config{
+	return wrapper.ResolveInput{
 		Profile:         profile,
 		ProfileExplicit: explicit,
 		Region:          region,
@@ -126,9 +114,28 @@ func commandConfig(c *cli.Context, environ []string, stdin, stderr *os.File) (cf
 		NoSession:       c.Bool("no-session"),
 		Env:             environ,
 		Stdin:           stdin,
-		Stderr:          stderr,
 		Logger:          logger,
 	}, from, closer, nil
+}
+
+// chooseProfile is the one place the profile is chosen, for runs and subcommands alike: awsrun's
+// --profile (or AWSRUN_PROFILE), then AWS_PROFILE and AWS_DEFAULT_PROFILE as the AWS CLI reads
+// them, then wrapper.DefaultProfile. flag and set are the flag's value and whether it was given
+// (on the command line or through AWSRUN_PROFILE); here says it was given to this very command.
+// explicit says the user named the profile; from says how, for doctor.
+func chooseProfile(flag string, set, here bool, getenv func(string) string) (profile string, explicit bool, from string) {
+	switch {
+	case set && flag != "" && !here && getenv("AWSRUN_PROFILE") == flag:
+		return flag, true, "AWSRUN_PROFILE"
+	case set && flag != "":
+		return flag, true, "--profile"
+	case getenv("AWS_PROFILE") != "":
+		return getenv("AWS_PROFILE"), true, "AWS_PROFILE"
+	case getenv("AWS_DEFAULT_PROFILE") != "":
+		return getenv("AWS_DEFAULT_PROFILE"), true, "AWS_DEFAULT_PROFILE"
+	}
+	// An empty --profile "" still counts as naming one: a missing default is then an error.
+	return wrapper.DefaultProfile, set, "no --profile or AWS_PROFILE"
 }
 
 // noArgs refuses stray arguments, which would otherwise be silently ignored.

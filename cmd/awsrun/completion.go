@@ -41,7 +41,7 @@ var flagValues = map[string][]string{
 	"login":       {wrapper.LoginNever, wrapper.LoginPrompt, wrapper.LoginAuto},
 	"log-level":   {"debug", "info", "warn", "error"},
 	"stop-signal": {"TERM", "INT", "HUP", "QUIT", "USR1", "USR2"},
-	"format":      {formatEnv, formatJSON, formatProcess, formatClaude},
+	"format":      formatNames(),
 }
 
 // enableCompletion adds shell completion, the completion subcommand and the hidden

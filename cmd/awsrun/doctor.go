@@ -35,7 +35,7 @@ func doctorCommand(environ []string, stdin, stdout, stderr *os.File) *cli.Comman
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			cfg, from, closer, err := commandConfig(c, environ, stdin, stderr)
+			cfg, from, closer, err := commandInput(c, environ, stdin, stderr)
 			if err != nil {
 				return err
 			}

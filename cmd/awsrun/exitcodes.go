@@ -23,7 +23,7 @@ var exitCodes = []struct {
 	signal  bool // the status is code+N, N the number of the signal that killed COMMAND
 	meaning string
 }{
-	{exitSignalOffset, true, "COMMAND was killed by signal N. For SIGHUP, SIGINT, SIGTERM, SIGKILL, SIGPIPE, SIGUSR1, SIGUSR2 and SIGALRM awsrun instead dies of the same signal, so a shell loop stops on ^C."},
+	{exitSignalOffset, true, "COMMAND was killed by signal N. For SIGHUP, SIGINT, SIGTERM, SIGKILL, SIGPIPE, SIGUSR1, SIGUSR2 and SIGALRM awsrun instead dies of the same signal, so a shell loop stops on ^C (unless it was started with that signal ignored, as under nohup)."},
 	{exitNotExec, false, "COMMAND was found but cannot be executed."},
 	{exitNotFound, false, "COMMAND was not found."},
 	{exitDoctorFailed, false, "awsrun doctor: at least one check failed."},

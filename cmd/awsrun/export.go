@@ -13,24 +13,66 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-const exportDescription = `Prints the profile's credentials for tools that cannot run under awsrun. When an awsrun
-for the same profile is running, its current credentials are used (no call to AWS); inside an
-awsrun command, the parent's. Otherwise they are resolved as awsrun would. An MFA code is asked
-for only on a terminal.
-
-Formats:
-  env                 export lines for eval "$(awsrun export -p dev)"
-  json                {"AccessKeyId","SecretAccessKey","SessionToken","Expiration","Region",...}
-  credential-process  for a profile's credential_process (Version 1, Expiration 5 minutes early)
-  claude              for Claude Code's awsCredentialExport setting`
-
-// Export formats.
+// Export formats: the names the tests and the table below use.
 const (
 	formatEnv     = "env"
 	formatJSON    = "json"
 	formatProcess = "credential-process"
 	formatClaude  = "claude"
 )
+
+// exportFormat is one output of awsrun export. exportFormats is the one list of them: the help
+// text, the --format check, its completion and renderExport all read it.
+type exportFormat struct {
+	name  string
+	usage string
+	write func(r wrapper.Resolved, exp, profile string, now time.Time) ([]byte, error)
+}
+
+var exportFormats = []exportFormat{
+	{formatEnv, `export lines for eval "$(awsrun export -p dev)"`, writeEnv},
+	{formatJSON, `{"AccessKeyId","SecretAccessKey","SessionToken","Expiration","Region",...}`, writeJSON},
+	{formatProcess, "for a profile's credential_process (Version 1, Expiration 5 minutes early)", writeProcess},
+	{formatClaude, "for Claude Code's awsCredentialExport setting", writeClaude},
+}
+
+// formatNames are the format names in table order.
+func formatNames() []string {
+	names := make([]string, len(exportFormats))
+	for i, f := range exportFormats {
+		names[i] = f.name
+	}
+	return names
+}
+
+// formatList is "env, json, credential-process or claude".
+func formatList() string {
+	n := formatNames()
+	return strings.Join(n[:len(n)-1], ", ") + " or " + n[len(n)-1]
+}
+
+func lookupFormat(name string) (exportFormat, bool) {
+	for _, f := range exportFormats {
+		if f.name == name {
+			return f, true
+		}
+	}
+	return exportFormat{}, false
+}
+
+func exportDescription() string {
+	var b strings.Builder
+	b.WriteString(`Prints the profile's credentials for tools that cannot run under awsrun. When an awsrun
+for the same profile is running, its current credentials are used (no call to AWS); inside an
+awsrun command, the parent's. Otherwise they are resolved as awsrun would. An MFA code is asked
+for only on a terminal.
+
+Formats:`)
+	for _, f := range exportFormats {
+		fmt.Fprintf(&b, "\n  %-18s  %s", f.name, f.usage)
+	}
+	return b.String()
+}
 
 // processExpiryMargin is how much earlier than the truth the credential-process format reports
 // expiry: the Go SDK re-runs credential_process only once Expiration has passed, so without it
@@ -40,14 +82,14 @@ const processExpiryMargin = 5 * time.Minute
 func exportCommand(environ []string, stdin, stdout, stderr *os.File) *cli.Command {
 	return &cli.Command{
 		Name:  "export",
-		Usage: "print the profile's credentials: env, json, credential-process or claude",
-		UsageText: `awsrun export [--profile P] [--region R] [--format env|json|credential-process|claude]
+		Usage: "print the profile's credentials: " + formatList(),
+		UsageText: `awsrun export [--profile P] [--region R] [--format ` + strings.Join(formatNames(), "|") + `]
    eval "$(awsrun export -p dev)"
    credential_process = awsrun export --profile dev --format credential-process   (in ~/.aws/config)
    "awsCredentialExport": "awsrun export --profile dev --format claude"           (in ~/.claude/settings.json)`,
-		Description: exportDescription,
+		Description: exportDescription(),
 		Flags: append(profileFlags(),
-			&cli.StringFlag{Name: "format", Value: formatEnv, Usage: "env, json, credential-process or claude"}),
+			&cli.StringFlag{Name: "format", Value: formatEnv, Usage: formatList()}),
 		OnUsageError: subcommandUsage,
 		Action: func(c *cli.Context) error {
 			if afterDashDash(c) {
@@ -57,12 +99,10 @@ func exportCommand(environ []string, stdin, stdout, stderr *os.File) *cli.Comman
 				return err
 			}
 			format := c.String("format")
-			switch format {
-			case formatEnv, formatJSON, formatProcess, formatClaude:
-			default:
-				return &usageError{err: fmt.Errorf("unknown --format %q: use env, json, credential-process or claude", format)}
+			if _, ok := lookupFormat(format); !ok {
+				return &usageError{err: fmt.Errorf("unknown --format %q: use %s", format, formatList())}
 			}
-			cfg, _, closer, err := commandConfig(c, environ, stdin, stderr)
+			cfg, _, closer, err := commandInput(c, environ, stdin, stderr)
 			if err != nil {
 				return err
 			}
@@ -88,47 +128,59 @@ func exportCommand(environ []string, stdin, stdout, stderr *os.File) *cli.Comman
 // renderExport writes credentials in one of the export formats. This is the one place awsrun
 // prints secrets, because the user asked for them.
 func renderExport(format string, r wrapper.Resolved, profile string, now time.Time) ([]byte, error) {
-	c := r.Credentials
+	f, ok := lookupFormat(format)
+	if !ok {
+		return nil, fmt.Errorf("unknown format %q", format)
+	}
 	exp := ""
-	if c.CanExpire {
+	if c := r.Credentials; c.CanExpire {
 		exp = c.Expires.UTC().Format(time.RFC3339)
 	}
-	switch format {
-	case formatEnv:
-		return []byte(envExport(c, exp, r.Region)), nil
-	case formatJSON:
-		return marshalLine(struct {
-			AccessKeyID     string `json:"AccessKeyId"`
-			SecretAccessKey string `json:"SecretAccessKey"`
-			SessionToken    string `json:"SessionToken,omitempty"`
-			Expiration      string `json:"Expiration,omitempty"`
-			AccountID       string `json:"AccountId,omitempty"`
-			Region          string `json:"Region,omitempty"`
-			Profile         string `json:"Profile"`
-		}{c.AccessKeyID, c.SecretAccessKey, c.SessionToken, exp, c.AccountID, r.Region, profile})
-	case formatProcess:
-		if c.CanExpire && c.Expires.Sub(now) > 2*processExpiryMargin {
-			exp = c.Expires.Add(-processExpiryMargin).UTC().Format(time.RFC3339)
-		}
-		return marshalLine(struct {
-			Version         int    `json:"Version"`
-			AccessKeyID     string `json:"AccessKeyId"`
-			SecretAccessKey string `json:"SecretAccessKey"`
-			SessionToken    string `json:"SessionToken,omitempty"`
-			Expiration      string `json:"Expiration,omitempty"`
-			AccountID       string `json:"AccountId,omitempty"`
-		}{1, c.AccessKeyID, c.SecretAccessKey, c.SessionToken, exp, c.AccountID})
-	case formatClaude:
-		type inner struct {
-			AccessKeyID     string `json:"AccessKeyId"`
-			SecretAccessKey string `json:"SecretAccessKey"`
-			SessionToken    string `json:"SessionToken"`
-		}
-		return marshalLine(struct {
-			Credentials inner `json:"Credentials"`
-		}{inner{c.AccessKeyID, c.SecretAccessKey, c.SessionToken}})
+	return f.write(r, exp, profile, now)
+}
+
+func writeEnv(r wrapper.Resolved, exp, _ string, _ time.Time) ([]byte, error) {
+	return []byte(envExport(r.Credentials, exp, r.Region)), nil
+}
+
+func writeJSON(r wrapper.Resolved, exp, profile string, _ time.Time) ([]byte, error) {
+	c := r.Credentials
+	return marshalLine(struct {
+		AccessKeyID     string `json:"AccessKeyId"`
+		SecretAccessKey string `json:"SecretAccessKey"`
+		SessionToken    string `json:"SessionToken,omitempty"`
+		Expiration      string `json:"Expiration,omitempty"`
+		AccountID       string `json:"AccountId,omitempty"`
+		Region          string `json:"Region,omitempty"`
+		Profile         string `json:"Profile"`
+	}{c.AccessKeyID, c.SecretAccessKey, c.SessionToken, exp, c.AccountID, r.Region, profile})
+}
+
+func writeProcess(r wrapper.Resolved, exp, _ string, now time.Time) ([]byte, error) {
+	c := r.Credentials
+	if c.CanExpire && c.Expires.Sub(now) > 2*processExpiryMargin {
+		exp = c.Expires.Add(-processExpiryMargin).UTC().Format(time.RFC3339)
 	}
-	return nil, fmt.Errorf("unknown format %q", format)
+	return marshalLine(struct {
+		Version         int    `json:"Version"`
+		AccessKeyID     string `json:"AccessKeyId"`
+		SecretAccessKey string `json:"SecretAccessKey"`
+		SessionToken    string `json:"SessionToken,omitempty"`
+		Expiration      string `json:"Expiration,omitempty"`
+		AccountID       string `json:"AccountId,omitempty"`
+	}{1, c.AccessKeyID, c.SecretAccessKey, c.SessionToken, exp, c.AccountID})
+}
+
+func writeClaude(r wrapper.Resolved, _, _ string, _ time.Time) ([]byte, error) {
+	c := r.Credentials
+	type inner struct {
+		AccessKeyID     string `json:"AccessKeyId"`
+		SecretAccessKey string `json:"SecretAccessKey"`
+		SessionToken    string `json:"SessionToken"`
+	}
+	return marshalLine(struct {
+		Credentials inner `json:"Credentials"`
+	}{inner{c.AccessKeyID, c.SecretAccessKey, c.SessionToken}})
 }
 
 // envExport prints shell assignments. Variables the credentials do not carry are unset, so a

@@ -14,12 +14,16 @@ import (
 	"syscall"
 
 	"github.com/awsrun/awsrun/creds"
+	"github.com/awsrun/awsrun/internal/phases"
 	"github.com/awsrun/awsrun/wrapper"
 	"github.com/urfave/cli/v2"
 )
 
 func main() {
+	phases.Mark("main")
 	code, sig := run(os.Args, os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+	phases.Mark("exit")
+	phases.Flush()
 	if sig != 0 {
 		reraise(sig)
 	}
@@ -43,6 +47,7 @@ func run(args, environ []string, stdin, stdout, stderr *os.File) (code int, sig 
 	var exit wrapper.Exit
 	var ranChild bool
 	app := newApp(environ, stdin, stdout, stderr, func(cfg wrapper.Config) error {
+		phases.Mark("flags")
 		cfg.CABundle = deferCABundle()
 		e, err := wrapper.Run(context.Background(), cfg)
 		if err == nil {

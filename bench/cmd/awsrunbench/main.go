@@ -31,7 +31,7 @@ var (
 	epRounds  = flag.Int("rounds", 3, "endpoint: alternated rounds per concurrency")
 	reactN    = flag.Int("reactions", 15, "reaction: token writes measured")
 	client    = flag.String("client", "auto", "rotation client: js, boto3 or auto")
-	only      = flag.String("only", "", "comma-separated sections to run (startup,rss,endpoint,idle,reaction,rotation); default all")
+	only      = flag.String("only", "", "comma-separated sections to run (startup,phases,rss,endpoint,idle,reaction,rotation); default all")
 	verbose   = flag.Bool("v", false, "print progress and samples")
 )
 
@@ -83,6 +83,7 @@ func main() {
 		progress("   %s took %s", name, time.Since(t0).Round(100*time.Millisecond))
 	}
 	run("startup", func() error { return benchStartup(r, w, bins) })
+	run("phases", func() error { return benchPhases(r, w, bins) })
 	run("rss", func() error { return benchRSSAndSize(r, w, bins) })
 	run("endpoint", func() error { return benchEndpoint(r, w, bins) })
 	run("idle", func() error { return benchIdle(r, w, bins) })
