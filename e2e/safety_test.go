@@ -65,11 +65,10 @@ func TestNothingLeftBehind(t *testing.T) {
 	// awsrun panics while the child runs (a test hook, built with -tags awsrun_testhooks): the
 	// next credential refresh after the test creates the arm file panics in awsrun.
 	const panicEnding = "awsrun-panic-recovered"
+	// The child answered a call just before (p.ask below), so one was running. Whether one runs
+	// at this very moment is not asked: in env mode the child is restarted at every renewal,
+	// every few seconds here, and the check could land between two of them.
 	panicAwsrun := func(t *testing.T, p *proc) (int, syscall.Signal) {
-		kids := descendants(p.cmd.Process.Pid)
-		if len(kids) == 0 || !alive(kids[0]) {
-			t.Fatal("no running child before the panic")
-		}
 		var arm string
 		for _, kv := range p.cmd.Env {
 			if v, ok := strings.CutPrefix(kv, "AWSRUN_TEST_PANIC_ARM="); ok {
