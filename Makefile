@@ -58,6 +58,7 @@ test-short:
 bench: deps
 	@echo "==> bench: awsrun against floor programs, side by side (bench/cmd/awsrunbench; flags via BENCHFLAGS, e.g. BENCHFLAGS=-rotations=1000)"
 	@command -v /usr/bin/time >/dev/null || { apt-get install -y time >/dev/null 2>&1 || echo "GNU time missing (apt-get install -y time): peak RSS falls back to an upper bound" >&2; }
+	@command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || echo "wrk missing (apt-get install -y wrk): the endpoint rows fall back to the Go client" >&2; }
 	$(GO) run ./bench/cmd/awsrunbench $(BENCHFLAGS)
 	@echo "==> bench: Go micro-benchmarks"
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
