@@ -77,16 +77,21 @@ func (f *Files) ChildWorldConfig(o WorldOptions) (*WorldConfig, error) {
 	}
 	addServices(chosen.writeSettings(w, o.Region))
 
+	index := map[string]*Section{}
+	for _, s := range f.Config.Sections {
+		if name, ok := strings.CutPrefix(s.Name, "profile "); ok && index[name] == nil {
+			index[name] = s // the first, as Lookup finds it
+		}
+	}
 	out := &WorldConfig{}
 	for _, name := range f.Profiles() {
 		if reason := profileNameProblem(name); reason != "" {
 			out.Skipped = append(out.Skipped, SkippedProfile{Name: name, Reason: reason})
 			continue
 		}
-		p, err := f.Lookup(name)
-		if err != nil {
-			return nil, err
-		}
+		// Only the config file's section has settings a child keeps; indexed, so 200 profiles
+		// cost 200 lookups, not 200 scans of the file.
+		p := &Profile{Name: name, files: f, config: index[name]}
 		w.header("profile " + name)
 		addServices(p.writeSettings(w, ""))
 		if o.Filter.Allows(name, chosen.Name) {
@@ -135,9 +140,10 @@ func profileNameProblem(name string) string {
 }
 
 // quotedExecutable returns awsrun's path quoted for credential_process. botocore splits the
-// line shlex-style (no shell) and the Go and JS SDKs run it with sh -c; single quotes, with
-// '\'' for a quote inside, mean the same in all three. Whitespace followed by '#' or ';'
-// would start a comment for the Go and JS SDKs' parsers, so such a path is refused.
+// line shlex-style (no shell) and the Go and JS SDKs run it with sh -c; single quotes (a
+// quote inside closes them, is escaped with a backslash, and reopens them) mean the same in
+// all three. Whitespace followed by '#' or ';' would start a comment for the Go and JS SDKs'
+// parsers, so such a path is refused.
 func quotedExecutable(path string) (string, error) {
 	fail := func(problem string) error {
 		return &UnsafeValueError{Section: "profile *", Setting: "credential_process", Problem: "awsrun's path: " + problem}
