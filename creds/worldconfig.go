@@ -95,6 +95,7 @@ func (f *Files) ChildWorldConfig(o WorldOptions) (*WorldConfig, error) {
 		w.header("profile " + name)
 		addServices(p.writeSettings(w, ""))
 		if o.Filter.Allows(name, chosen.Name) {
+			// The line ends unquoted: the Go SDK strips quotes that open and close a value.
 			w.setting("credential_process", exe+" export --profile "+shellQuote(name)+" --format credential-process", nil)
 			out.Allowed = append(out.Allowed, name)
 		} else {
@@ -120,15 +121,14 @@ func (f *Files) ChildWorldConfig(o WorldOptions) (*WorldConfig, error) {
 // _-@+.%:/ (optionally quoted); any other header is dropped, and a child asking for the
 // profile would fall through to the endpoint's identity. botocore splits the header with shlex
 // (spaces and quotes would need quoting that the Go SDK, which takes the rest of the header
-// as it is, does not undo), and the Go SDK cuts a header at any '#' or ';'.
+// as it is, does not undo), and the Go SDK cuts a header at any '#' or ';'. On the command
+// line every name is safe: single-quoted, it reaches awsrun intact through sh and shlex.
 func profileNameProblem(name string) string {
 	switch {
 	case name == "default":
 		return "the child's [default] is the profile awsrun serves, so a second default would be ambiguous"
 	case name == "__proto__":
 		return "the JS SDK v3 refuses the whole config file when it holds this name"
-	case strings.HasPrefix(name, "-"):
-		return "a name starting with '-' reads as an option on a command line"
 	}
 	for _, r := range name {
 		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-@+.%:/", r)
