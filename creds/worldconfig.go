@@ -33,11 +33,14 @@ type WorldConfig struct {
 	Data []byte
 	// Skipped lists the user's profiles that have no section, with why: for a warning.
 	Skipped []SkippedProfile
-	// Allowed and Refused name the profiles with a section, sorted.
+	// Unusable lists the profiles whose settings cannot be copied (a control character in a
+	// value, say), with why: for a warning. Their section fails in every SDK, as a refused one.
+	Unusable []SkippedProfile
+	// Allowed and Refused name the profiles with a working and a failing section, sorted.
 	Allowed, Refused []string
 }
 
-// SkippedProfile is a profile of the user's files that the child's config leaves out.
+// SkippedProfile is a profile of the user's files that the child cannot use, and why.
 type SkippedProfile struct {
 	Name   string
 	Reason string
@@ -52,9 +55,12 @@ func (s SkippedProfile) String() string { return fmt.Sprintf("profile %q: %s", s
 //	credential_process = 'AWSRUN' export --profile 'NAME' --format credential-process
 //
 // or, for a profile the filter refuses, a section that makes every SDK fail with a message
-// naming --profiles (see refusedSettings). The [services NAME] blocks the profiles refer to
+// naming --profiles (see failingSettings). The [services NAME] blocks the profiles refer to
 // follow, once each. A name that one of the SDKs' parsers would read differently is left out
-// and listed in Skipped; a value that cannot be written is an *UnsafeValueError.
+// and listed in Skipped. A profile whose settings cannot be copied gets a failing section and
+// is listed in Unusable: one broken profile does not stop awsrun, and does not let the child's
+// SDK fall through to the endpoint either. A value of the chosen profile that cannot be
+// written is an *UnsafeValueError (cmd/awsrun checks it first, with CheckChildSettings).
 func (f *Files) ChildWorldConfig(o WorldOptions) (*WorldConfig, error) {
 	chosen := o.Chosen
 	if chosen == nil {
@@ -93,13 +99,21 @@ func (f *Files) ChildWorldConfig(o WorldOptions) (*WorldConfig, error) {
 		// cost 200 lookups, not 200 scans of the file.
 		p := &Profile{Name: name, files: f, config: index[name]}
 		w.header("profile " + name)
+		if err := p.CheckChildSettings(); err != nil {
+			// The reason names the file, line and setting, never the value.
+			out.Unusable = append(out.Unusable, SkippedProfile{Name: name, Reason: "its settings cannot be copied: " + err.Error()})
+			for _, kv := range failingSettings(name, o.Executable, "awsrun could not copy its settings (see the warning awsrun logged)") {
+				w.setting(kv[0], kv[1], nil)
+			}
+			continue
+		}
 		addServices(p.writeSettings(w, ""))
 		if o.Filter.Allows(name, chosen.Name) {
 			// The line ends unquoted: the Go SDK strips quotes that open and close a value.
 			w.setting("credential_process", exe+" export --profile "+shellQuote(name)+" --format credential-process", nil)
 			out.Allowed = append(out.Allowed, name)
 		} else {
-			for _, kv := range refusedSettings(name, o.Executable) {
+			for _, kv := range failingSettings(name, o.Executable, "it is outside --profiles") {
 				w.setting(kv[0], kv[1], nil)
 			}
 			out.Refused = append(out.Refused, name)
@@ -182,19 +196,20 @@ func shellQuote(s string) string {
 // never asked for, since reading the token file fails first.
 const refusedRoleARN = "arn:aws:iam::000000000000:role/awsrun-profile-not-allowed"
 
-// refusedSettings makes a profile fail in every SDK, with a message naming --profiles, before
-// any request: a web-identity profile whose token file lies below a file, so opening it fails
-// (ENOTDIR) and every SDK prints the path. A credential_process that fails is not enough: the
+// failingSettings makes a profile fail in every SDK before any request, with a message naming
+// the profile and why (for a refused profile: "it is outside --profiles"): a web-identity
+// profile whose token file lies below a file, so opening it fails (ENOTDIR) and every SDK
+// prints the path. A credential_process that fails is not enough: the
 // JS SDK v3 treats its failure as "try the next provider" and reaches the container endpoint.
 // Web identity comes before credential_process and the container in every SDK's chain, and no
 // process can create the file. Below /dev/null on Unix; below awsrun's own executable elsewhere.
-func refusedSettings(name, executable string) [][2]string {
+func failingSettings(name, executable, why string) [][2]string {
 	base := "/dev/null"
 	if runtime.GOOS == "windows" {
 		base = executable
 	}
 	return [][2]string{
 		{"role_arn", refusedRoleARN},
-		{"web_identity_token_file", base + "/awsrun refused profile " + name + ": it is outside --profiles"},
+		{"web_identity_token_file", base + "/awsrun refused profile " + name + ": " + why},
 	}
 }

@@ -2,6 +2,7 @@ package creds
 
 import (
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -337,15 +338,16 @@ func TestWorldConfigExecutablePaths(t *testing.T) {
 	}
 }
 
-// A bad value in any profile, not only the chosen one, is refused: never a file that says
-// something else.
-func TestWorldConfigRefusesBadValueInAnyProfile(t *testing.T) {
+// A bad value in the chosen profile, whose settings make [default], is refused by the writer:
+// never a file that says something else.
+func TestWorldConfigRefusesBadValueInChosenProfile(t *testing.T) {
 	f := mustFiles(t, "[profile dev]\nregion = us-east-1\n[profile other]\noutput = json\n", "")
 	f.Config.Section("profile other").Keys["output"] = "json\ncredential_process = /bin/evil"
-	_, err := f.ChildWorldConfig(WorldOptions{Executable: testExe})
+	other, _ := f.Lookup("other")
+	_, err := f.ChildWorldConfig(WorldOptions{Chosen: other, Executable: testExe})
 	var unsafe *UnsafeValueError
-	if err == nil || !asUnsafe(err, &unsafe) || unsafe.Section != "profile other" || unsafe.Setting != "output" {
-		t.Fatalf("err = %v, want an *UnsafeValueError for [profile other] output", err)
+	if err == nil || !asUnsafe(err, &unsafe) || unsafe.Section != "default" || unsafe.Setting != "output" {
+		t.Fatalf("err = %v, want an *UnsafeValueError for [default] output", err)
 	}
 }
 
@@ -430,4 +432,51 @@ func BenchmarkWorldConfig200Profiles(b *testing.B) {
 		size = len(w.Data)
 	}
 	b.ReportMetric(float64(size), "bytes/config")
+}
+
+// A profile whose settings cannot be copied does not stop awsrun: its section fails in every
+// SDK, as a refused one, and the reason names the file and line but not the value.
+func TestWorldConfigUnusableProfile(t *testing.T) {
+	f := mustFiles(t, "[profile dev]\nregion = us-east-1\n[profile other]\noutput = json\nregion = eu-west-1\n[profile svc]\nservices = bad\n[services bad]\ns3 =\n  endpoint_url = http://x\n", "")
+	f.Config.Section("profile other").Keys["output"] = "json\x1bcredential_process = /bin/evil"
+	f.Config.Section("services bad").Nested["s3"]["endpoint_url"] = "http://x\u2028credential_process = /bin/evil"
+	dev, _ := f.Lookup("dev")
+	w, err := f.ChildWorldConfig(WorldOptions{Chosen: dev, Executable: testExe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(w.Data)
+	if strings.Contains(out, "evil") || strings.Contains(out, "[services bad]") {
+		t.Errorf("the child's config holds a value it could not copy:\n%s", out)
+	}
+	if len(w.Unusable) != 2 || w.Unusable[0].Name != "other" || w.Unusable[1].Name != "svc" {
+		t.Fatalf("unusable = %v, want other and svc", w.Unusable)
+	}
+	if r := w.Unusable[0].Reason; !strings.Contains(r, "/home/u/.aws/config:4") || !strings.Contains(r, "output") || strings.Contains(r, "evil") {
+		t.Errorf("reason %q: want the file, line and setting, not the value", r)
+	}
+	parsed := sections(t, w.Data)
+	for _, name := range []string{"other", "svc"} {
+		s := parsed.Section("profile " + name)
+		if s == nil || s.Keys["credential_process"] != "" || !strings.HasPrefix(s.Keys["web_identity_token_file"], "/dev/null/") || len(s.Keys) != 2 {
+			t.Errorf("[profile %s] = %v, want only the failing settings", name, s)
+		}
+	}
+	if strings.Join(w.Allowed, ",") != "dev" {
+		t.Errorf("allowed = %v, want dev", w.Allowed)
+	}
+}
+
+// shellQuote's output reaches a program intact through sh -c, as the Go and JS SDKs run
+// credential_process (botocore's shlex is covered by the e2e test, whose path has a quote).
+func TestShellQuoteThroughSh(t *testing.T) {
+	for _, s := range []string{"plain", "with space", "it's", `say "hi"`, "$HOME", "`id`", `a\b`, "ünï", "a;b&c|d", "*", "'", "''", "-x"} {
+		out, err := exec.Command("/bin/sh", "-c", "printf '%s' "+shellQuote(s)).Output()
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		if string(out) != s {
+			t.Errorf("%q came out of sh as %q", s, out)
+		}
+	}
 }
