@@ -142,6 +142,10 @@ type Profile struct {
 	config *Section
 }
 
+// Files returns the user's files the profile was looked up in (nil for a zero Profile): what
+// Files.ChildWorldConfig renders the child's other profiles from.
+func (p *Profile) Files() *Files { return p.files }
+
 // Kind names the credential source the SDK will use for a profile, in the SDK's order.
 func (p *Profile) Kind() string {
 	k := p.Keys
