@@ -142,6 +142,10 @@ type Profile struct {
 	config *Section
 }
 
+// Files returns the user's files the profile was looked up in (nil for a zero Profile): what
+// Files.ChildWorldConfig renders the child's other profiles from.
+func (p *Profile) Files() *Files { return p.files }
+
 // Kind names the credential source the SDK will use for a profile, in the SDK's order.
 func (p *Profile) Kind() string {
 	k := p.Keys
@@ -223,41 +227,57 @@ var childSettings = map[string]bool{
 func (p *Profile) ChildConfig(region string) ([]byte, error) {
 	w := &configWriter{section: "default"}
 	w.b.WriteString("# Written by awsrun for its child; removed when awsrun exits.\n[default]\n")
-	var keys []string
-	if p.config != nil {
-		keys = append(keys, p.config.order...)
-	}
-	wroteRegion := false
-	for _, k := range keys {
-		if !childSettings[k] {
-			continue
-		}
-		v := p.config.Keys[k]
-		if k == "region" {
-			wroteRegion = true
-			if region != "" {
-				v = region
-			}
-		}
-		w.setting(k, v, p.config.Nested[k])
-	}
-	if !wroteRegion && region != "" {
-		w.setting("region", region, nil)
-	}
-	if p.config != nil {
-		if svc := p.config.Keys["services"]; svc != "" {
-			if s := p.files.Config.Section("services " + svc); s != nil {
-				w.header("services " + svc)
-				for _, k := range s.order {
-					w.setting(k, s.Keys[k], s.Nested[k])
-				}
-			}
-		}
+	if svc := p.writeSettings(w, region); svc != "" {
+		p.files.writeServices(w, svc)
 	}
 	if w.err != nil {
 		return nil, w.err
 	}
 	return []byte(w.b.String()), nil
+}
+
+// writeSettings writes the profile's child settings into the current section, region replaced
+// by region when given (and added when the profile has none), and returns the name of the
+// [services NAME] block the profile refers to, or "".
+func (p *Profile) writeSettings(w *configWriter, region string) string {
+	wroteRegion := false
+	if p.config != nil {
+		for _, k := range p.config.order {
+			if !childSettings[k] {
+				continue
+			}
+			v := p.config.Keys[k]
+			if k == "region" {
+				wroteRegion = true
+				if region != "" {
+					v = region
+				}
+			}
+			w.setting(k, v, p.config.Nested[k])
+		}
+	}
+	if !wroteRegion && region != "" {
+		w.setting("region", region, nil)
+	}
+	if p.config == nil {
+		return ""
+	}
+	return p.config.Keys["services"]
+}
+
+// writeServices writes the [services NAME] block of the user's config, when there is one.
+func (f *Files) writeServices(w *configWriter, name string) {
+	if f == nil {
+		return
+	}
+	s := f.Config.Section("services " + name)
+	if s == nil {
+		return
+	}
+	w.header("services " + name)
+	for _, k := range s.order {
+		w.setting(k, s.Keys[k], s.Nested[k])
+	}
 }
 
 // configWriter writes config lines, checking each value; the first bad one is kept in err.

@@ -1,0 +1,215 @@
+package creds
+
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"unicode"
+)
+
+// The child keeps the user's whole AWS world: its config has [default] (the profile awsrun
+// serves through the endpoint) and a [profile NAME] for every profile of the user's files,
+// each with its own non-credential settings and a credential_process that asks awsrun for it.
+// A profile the --profiles filter refuses still gets a section, one that fails in every SDK:
+// a profile the child's SDK cannot find is not an error everywhere, the JS SDK v3 moves on to
+// the container endpoint and acts as awsrun's profile, silently.
+
+// WorldOptions are the inputs of Files.ChildWorldConfig besides the user's files.
+type WorldOptions struct {
+	// Chosen is the profile awsrun serves as the child's [default]; nil when there is none
+	// (the [default] then holds the region only).
+	Chosen *Profile
+	// Region, when set, replaces the chosen profile's region in [default].
+	Region string
+	// Executable is awsrun's absolute path, run by the child's SDKs as credential_process.
+	Executable string
+	// Filter says which profiles the child may use; its zero value allows all.
+	Filter ProfileFilter
+}
+
+// WorldConfig is the child's config file and what was left out of it.
+type WorldConfig struct {
+	Data []byte
+	// Skipped lists the user's profiles that have no section, with why: for a warning.
+	Skipped []SkippedProfile
+	// Unusable lists the profiles whose settings cannot be copied (a control character in a
+	// value, say), with why: for a warning. Their section fails in every SDK, as a refused one.
+	Unusable []SkippedProfile
+	// Allowed and Refused name the profiles with a working and a failing section, sorted.
+	Allowed, Refused []string
+}
+
+// SkippedProfile is a profile of the user's files that the child cannot use, and why.
+type SkippedProfile struct {
+	Name   string
+	Reason string
+}
+
+func (s SkippedProfile) String() string { return fmt.Sprintf("profile %q: %s", s.Name, s.Reason) }
+
+// ChildWorldConfig renders the config file the child sees in endpoint mode: [default] exactly as
+// Profile.ChildConfig writes it, then, for every profile of the user's config and credentials
+// files, a [profile NAME] with the profile's own non-credential settings and
+//
+//	credential_process = 'AWSRUN' export --profile 'NAME' --format credential-process
+//
+// or, for a profile the filter refuses, a section that makes every SDK fail with a message
+// naming --profiles (see failingSettings). The [services NAME] blocks the profiles refer to
+// follow, once each. A name that one of the SDKs' parsers would read differently is left out
+// and listed in Skipped. A profile whose settings cannot be copied gets a failing section and
+// is listed in Unusable: one broken profile does not stop awsrun, and does not let the child's
+// SDK fall through to the endpoint either. A value of the chosen profile that cannot be
+// written is an *UnsafeValueError (cmd/awsrun checks it first, with CheckChildSettings).
+func (f *Files) ChildWorldConfig(o WorldOptions) (*WorldConfig, error) {
+	chosen := o.Chosen
+	if chosen == nil {
+		chosen = &Profile{files: f}
+	}
+	exe, err := quotedExecutable(o.Executable)
+	if err != nil {
+		return nil, err
+	}
+	w := &configWriter{section: "default"}
+	w.b.WriteString("# Written by awsrun for its child; removed when awsrun exits.\n" +
+		"# [default] is served by awsrun's endpoint; each [profile NAME] asks awsrun for NAME.\n[default]\n")
+	services := []string{}
+	seen := map[string]bool{}
+	addServices := func(name string) {
+		if name != "" && !seen[name] {
+			seen[name] = true
+			services = append(services, name)
+		}
+	}
+	addServices(chosen.writeSettings(w, o.Region))
+
+	index := map[string]*Section{}
+	for _, s := range f.Config.Sections {
+		if name, ok := strings.CutPrefix(s.Name, "profile "); ok && index[name] == nil {
+			index[name] = s // the first, as Lookup finds it
+		}
+	}
+	out := &WorldConfig{}
+	for _, name := range f.Profiles() {
+		if reason := profileNameProblem(name); reason != "" {
+			out.Skipped = append(out.Skipped, SkippedProfile{Name: name, Reason: reason})
+			continue
+		}
+		// Only the config file's section has settings a child keeps; indexed, so 200 profiles
+		// cost 200 lookups, not 200 scans of the file.
+		p := &Profile{Name: name, files: f, config: index[name]}
+		w.header("profile " + name)
+		if err := p.CheckChildSettings(); err != nil {
+			// The reason names the file, line and setting, never the value.
+			out.Unusable = append(out.Unusable, SkippedProfile{Name: name, Reason: "its settings cannot be copied: " + err.Error()})
+			for _, kv := range failingSettings(name, o.Executable, "awsrun could not copy its settings (see the warning awsrun logged)") {
+				w.setting(kv[0], kv[1], nil)
+			}
+			continue
+		}
+		addServices(p.writeSettings(w, ""))
+		if o.Filter.Allows(name, chosen.Name) {
+			// The line ends unquoted: the Go SDK strips quotes that open and close a value.
+			w.setting("credential_process", exe+" export --profile "+shellQuote(name)+" --format credential-process", nil)
+			out.Allowed = append(out.Allowed, name)
+		} else {
+			for _, kv := range failingSettings(name, o.Executable, "it is outside --profiles") {
+				w.setting(kv[0], kv[1], nil)
+			}
+			out.Refused = append(out.Refused, name)
+		}
+	}
+	for _, s := range services {
+		f.writeServices(w, s)
+	}
+	if w.err != nil {
+		return nil, w.err
+	}
+	out.Data = []byte(w.b.String())
+	return out, nil
+}
+
+// profileNameProblem says why a profile cannot have a [profile NAME] section that every SDK
+// reads as NAME, or "". The narrowest parser decides: the JS SDK v3 (@smithy/core config
+// parseIni) reads a "[profile NAME]" header only when NAME is ASCII letters, digits and
+// _-@+.%:/ (optionally quoted); any other header is dropped, and a child asking for the
+// profile would fall through to the endpoint's identity. botocore splits the header with shlex
+// (spaces and quotes would need quoting that the Go SDK, which takes the rest of the header
+// as it is, does not undo), and the Go SDK cuts a header at any '#' or ';'. On the command
+// line every name is safe: single-quoted, it reaches awsrun intact through sh and shlex.
+func profileNameProblem(name string) string {
+	switch {
+	case name == "default":
+		return "the child's [default] is the profile awsrun serves, so a second default would be ambiguous"
+	case name == "__proto__":
+		return "the JS SDK v3 refuses the whole config file when it holds this name"
+	}
+	for _, r := range name {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-@+.%:/", r)
+		if !ok {
+			return "the JS SDK v3 reads only profile names of ASCII letters, digits and _-@+.%:/, so it would not find this one and would use awsrun's profile instead"
+		}
+	}
+	return ""
+}
+
+// quotedExecutable returns awsrun's path quoted for credential_process. botocore splits the
+// line shlex-style (no shell) and the Go and JS SDKs run it with sh -c; single quotes (a
+// quote inside closes them, is escaped with a backslash, and reopens them) mean the same in
+// all three. Whitespace followed by '#' or ';' would start a comment for the Go and JS SDKs'
+// parsers, so such a path is refused.
+func quotedExecutable(path string) (string, error) {
+	fail := func(problem string) error {
+		return &UnsafeValueError{Section: "profile *", Setting: "credential_process", Problem: "awsrun's path: " + problem}
+	}
+	if !filepath.IsAbs(path) {
+		return "", fail("it is not an absolute path")
+	}
+	if p := valueProblem(path); p != "" {
+		return "", fail(p)
+	}
+	if p := commentProblem(path); p != "" {
+		return "", fail(p)
+	}
+	return shellQuote(path), nil
+}
+
+// commentProblem says why v would be cut short as an inline comment by a config parser.
+func commentProblem(v string) string {
+	prevSpace := false
+	for _, r := range v {
+		if prevSpace && (r == '#' || r == ';') {
+			return "it holds whitespace followed by '#' or ';', where config parsers start a comment"
+		}
+		prevSpace = unicode.IsSpace(r)
+	}
+	return ""
+}
+
+// shellQuote quotes s for both sh and Python's shlex (POSIX mode): inside single quotes every
+// byte is literal, and a single quote is closed, escaped and reopened.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// refusedRoleARN is the role of a refused profile's section: an account that does not exist,
+// never asked for, since reading the token file fails first.
+const refusedRoleARN = "arn:aws:iam::000000000000:role/awsrun-profile-not-allowed"
+
+// failingSettings makes a profile fail in every SDK before any request, with a message naming
+// the profile and why (for a refused profile: "it is outside --profiles"): a web-identity
+// profile whose token file lies below a file, so opening it fails (ENOTDIR) and every SDK
+// prints the path. A credential_process that fails is not enough: the
+// JS SDK v3 treats its failure as "try the next provider" and reaches the container endpoint.
+// Web identity comes before credential_process and the container in every SDK's chain, and no
+// process can create the file. Below /dev/null on Unix; below awsrun's own executable elsewhere.
+func failingSettings(name, executable, why string) [][2]string {
+	base := "/dev/null"
+	if runtime.GOOS == "windows" {
+		base = executable
+	}
+	return [][2]string{
+		{"role_arn", refusedRoleARN},
+		{"web_identity_token_file", base + "/awsrun refused profile " + name + ": " + why},
+	}
+}
