@@ -7,18 +7,17 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
+
+	"github.com/awsrun/awsrun/internal/testutil"
 )
 
 // floodRole makes the test binary, run again as a subprocess, play a part of
@@ -140,119 +139,14 @@ func floodRun(t *testing.T, bound string) {
 	go io.Copy(io.Discard, stdout) // the test framework's own lines
 	addr := url[len("http://") : len(url)-len(testPath)]
 
-	f := startFlood(t, addr, 500)
-	defer f.stop()
+	f := testutil.StartFlood(t, addr, 500)
+	defer f.Stop()
 
 	holder := exec.Command(os.Args[0], "-test.run=^TestFloodProcess$", "-test.count=1", "-test.v")
 	holder.Env = append(os.Environ(), floodRole+"=holder", floodURL+"="+url)
 	out, err := holder.CombinedOutput()
 	if err != nil {
-		t.Fatalf("the token holder failed during the flood (%s): %v\n%s", f.summary(), err, out)
+		t.Fatalf("the token holder failed during the flood (%s): %v\n%s", f.Summary(), err, out)
 	}
-	t.Logf("flood: %s", f.summary())
-}
-
-// flood holds n connections to addr: a third idle, a third with half-sent headers, a third
-// after a refused request. Each is opened again as soon as the server closes it, until stop.
-type flood struct {
-	done    chan struct{}
-	wg      sync.WaitGroup
-	dials   atomic.Int64 // connections opened
-	closed  atomic.Int64 // connections the server closed
-	refused atomic.Int64 // refusals answered
-}
-
-func startFlood(t *testing.T, addr string, n int) *flood {
-	f := &flood{done: make(chan struct{})}
-	held := make(chan struct{}, n)
-	for i := range n {
-		f.wg.Go(func() {
-			first := true
-			// Bounded in count, and in time by each connection's deadline.
-			for range 10000 {
-				conn, err := net.DialTimeout("tcp4", addr, 5*time.Second)
-				if err != nil {
-					select {
-					case <-f.done:
-						return
-					default:
-						continue
-					}
-				}
-				f.dials.Add(1)
-				f.hold(conn, i%3)
-				if first {
-					first = false
-					held <- struct{}{}
-				}
-				if f.wait(conn) {
-					return
-				}
-			}
-		})
-	}
-	// The flood is at full strength once every connection has been opened once.
-	deadline := time.After(60 * time.Second)
-	for range n {
-		select {
-		case <-held:
-		case <-deadline:
-			f.stop()
-			t.Fatalf("the flood did not open %d connections: %s", n, f.summary())
-		}
-	}
-	return f
-}
-
-func (f *flood) hold(conn net.Conn, kind int) {
-	switch kind {
-	case 1: // a request line and part of the headers, never finished
-		io.WriteString(conn, "GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half: ")
-	case 2: // a refused keep-alive request
-		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		if _, err := io.WriteString(conn, "GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"); err == nil {
-			if resp, err := http.ReadResponse(bufio.NewReader(conn), nil); err == nil {
-				resp.Body.Close()
-				f.refused.Add(1)
-			}
-		}
-	}
-}
-
-// wait blocks until the server closes conn or the flood stops, and reports a stop.
-func (f *flood) wait(conn net.Conn) (stopped bool) {
-	defer conn.Close()
-	read := make(chan struct{})
-	go func() {
-		defer close(read)
-		conn.SetReadDeadline(time.Now().Add(5 * time.Minute))
-		io.Copy(io.Discard, conn)
-	}()
-	select {
-	case <-read:
-		f.closed.Add(1)
-		select {
-		case <-f.done:
-			return true
-		default:
-			return false
-		}
-	case <-f.done:
-		conn.Close()
-		<-read
-		return true
-	}
-}
-
-func (f *flood) stop() {
-	select {
-	case <-f.done:
-	default:
-		close(f.done)
-	}
-	f.wg.Wait()
-}
-
-func (f *flood) summary() string {
-	return fmt.Sprintf("%d connections opened, %d closed by the server, %d refusals", f.dials.Load(), f.closed.Load(), f.refused.Load())
+	t.Logf("flood: %s", f.Summary())
 }
