@@ -31,4 +31,5 @@ func TestExitWatch(t *testing.T) {
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("sh: %v", err)
-	}}
+	}
+}
