@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !darwin && !dragonfly && !freebsd && !netbsd && !openbsd
 
 package testutil
 
@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// ExitWatch is Linux-only (a pidfd); elsewhere WatchExit reports errors.ErrUnsupported and
-// callers skip what needs it.
+// ExitWatch needs a pidfd (Linux) or kqueue (the BSDs, macOS); elsewhere WatchExit reports
+// errors.ErrUnsupported and callers skip what needs it.
 type ExitWatch struct{}
 
 // WatchExit is not available on this system.
