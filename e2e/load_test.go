@@ -106,7 +106,7 @@ func loadRun(t *testing.T, slow *fakeaws.Fault) {
 	go func() { wg.Wait(); close(waitDone) }()
 	// The clients stop at their deadline, which ends both waits below if nothing else does.
 	for {
-		issuedNow := w.fake.Changed() // before the check, so no credential issued after it is missed
+		changed := w.fake.Changed() // before the check, so no credential issued after it is missed
 		if len(w.fake.Issued()) >= rotations+1 {
 			break
 		}
@@ -117,7 +117,7 @@ func loadRun(t *testing.T, slow *fakeaws.Fault) {
 			t.Fatalf("a client got a bad answer: %s", msg)
 		case <-waitDone:
 			t.Fatalf("the clients stopped before %d rotations (%d requests)", rotations, total.Load())
-		case <-issuedNow:
+		case <-changed:
 		}
 	}
 	// One more round of requests after the last rotation, so its credentials are served too.
