@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
@@ -31,6 +32,26 @@ func procState(pid int) string {
 		return ""
 	}
 	return fields[0]
+}
+
+// waitStopped waits until pid, a child of the test process, is stopped, failing the test at
+// the deadline. The kernel tells a parent of each stop of its children with SIGCHLD; the stop
+// report itself belongs to the package's reaper (a waitid here would race it for the report),
+// so the state is read again from /proc on each SIGCHLD.
+func waitStopped(t *testing.T, what string, pid int) {
+	t.Helper()
+	sigchld := make(chan os.Signal, 1)
+	signal.Notify(sigchld, syscall.SIGCHLD) // before the first look, so no stop after it is missed
+	defer signal.Stop(sigchld)
+	deadline := time.NewTimer(waitTimeout)
+	defer deadline.Stop()
+	for procState(pid) != "T" {
+		select {
+		case <-sigchld: // some child changed state: perhaps this one
+		case <-deadline.C:
+			t.Fatalf("timed out waiting for %s (state %q)", what, procState(pid))
+		}
+	}
 }
 
 // processGone reports whether pid is dead. A zombie counts as dead: an
@@ -98,7 +119,7 @@ func TestJobControlDefault(t *testing.T) {
 			}
 		}
 	}
-	waitFor(t, "middle process to stop itself", func() bool { return procState(p.Pid()) == "T" })
+	waitStopped(t, "middle process to stop itself", p.Pid())
 	// The child may only be continued once the middle has been: continuing
 	// it first would leave it running while the shell owns the terminal.
 	if st := procState(gpid); st != "T" {
@@ -121,7 +142,7 @@ func TestStopContinuesStoppedChild(t *testing.T) {
 	o := Options{Setpgid: true, KillTimeout: time.Hour, OnStop: func(syscall.Signal) { calls.Add(1) }}
 	p, out := startHelper(t, o, "tstp", "trap")
 	out.expect(t, "stopping")
-	waitFor(t, "child to stop itself", func() bool { return procState(p.Pid()) == "T" })
+	waitStopped(t, "child to stop itself", p.Pid())
 	if st := stopWithin(t, p); st != (Status{Code: 3}) {
 		t.Fatalf("Stop = %+v, want exit code 3 from the SIGTERM trap", st)
 	}

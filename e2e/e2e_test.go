@@ -125,11 +125,12 @@ type loopRun struct {
 	out      bytes.Buffer
 	stopFile string
 	done     chan error
+	fake     *fakeaws.Server // the world's, whose changes waitFor waits on
 }
 
 func (w *world) startLoop(argv []string, extraEnv ...string) *loopRun {
 	w.t.Helper()
-	r := &loopRun{stopFile: filepath.Join(w.t.TempDir(), "stop"), done: make(chan error, 1)}
+	r := &loopRun{stopFile: filepath.Join(w.t.TempDir(), "stop"), done: make(chan error, 1), fake: w.fake}
 	r.cmd = exec.Command(argv[0], argv[1:]...)
 	r.cmd.Env = append(append(append([]string{}, w.env...), "STOP_FILE="+r.stopFile, "LOOP_SECONDS=120"), extraEnv...)
 	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
@@ -153,13 +154,14 @@ func (r *loopRun) stop(t *testing.T) error {
 	}
 }
 
-// waitFor polls a condition of the fake's state until it holds, the loop ends, or the deadline.
+// waitFor waits until cond, a condition of the fake's state, holds: it checks once, then again
+// each time the fake records a change, failing the test if the loop ends first or limit passes.
 func waitFor(t *testing.T, r *loopRun, what string, limit time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.After(limit)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
 	for {
+		changed := r.fake.Changed() // before the check, so no change after it is missed
 		if cond() {
 			return
 		}
@@ -167,9 +169,9 @@ func waitFor(t *testing.T, r *loopRun, what string, limit time.Duration, cond fu
 		case err := <-r.done:
 			r.done <- err
 			t.Fatalf("loop ended before %s: %v\n%s", what, err, r.out.String())
-		case <-deadline:
-			t.Fatalf("timed out waiting for %s; output:\n%s", what, r.out.String())
-		case <-tick.C:
+		case <-deadline.C:
+			t.Fatalf("timed out after %v waiting for %s; output:\n%s", limit, what, r.out.String())
+		case <-changed:
 		}
 	}
 }

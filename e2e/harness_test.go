@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/awsrun/awsrun/internal/fakeaws"
 	"github.com/awsrun/awsrun/internal/testutil"
 )
 
@@ -29,12 +30,13 @@ type proc struct {
 	stderr testutil.LockedBuffer
 	done   chan struct{} // closed when awsrun has exited; state then holds how
 	state  *os.ProcessState
+	fake   *fakeaws.Server // the world's, whose changes waitFor waits on
 }
 
 func (w *world) startProc(argv []string, extraEnv ...string) *proc {
 	t := w.t
 	t.Helper()
-	p := &proc{t: t, lines: make(chan string, 256), done: make(chan struct{})}
+	p := &proc{t: t, lines: make(chan string, 256), done: make(chan struct{}), fake: w.fake}
 	p.cmd = exec.Command(argv[0], argv[1:]...)
 	p.cmd.Env = append(append([]string{}, w.env...), extraEnv...)
 	var err error
@@ -167,19 +169,54 @@ func signalAll(pids []int, sig syscall.Signal) {
 	}
 }
 
-// waitFor polls cond until it holds, failing the test if awsrun exits first or limit passes.
+// waitFor waits until cond holds, failing the test if awsrun exits first or limit passes. cond
+// may read the fake's state and awsrun's --log-file: it is checked once, then again each time
+// the fake records a change or the log file changes.
 func (p *proc) waitFor(what string, limit time.Duration, cond func() bool) {
 	p.t.Helper()
-	deadline := time.After(limit)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
+	logChanged := func() <-chan struct{} { return nil } // no --log-file: never
+	var log *testutil.FileWatch
+	if path := logFileArg(p.cmd.Args); path != "" {
+		var err error
+		if log, err = testutil.WatchFile(path); err != nil {
+			p.t.Fatalf("waiting for %s: %v", what, err)
+		}
+		defer log.Close()
+		logChanged = log.Changed
+	}
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	for {
+		// Taken before the check, so no change after it is missed.
+		faked, logged := p.fake.Changed(), logChanged()
+		if cond() {
+			return
+		}
 		select {
 		case <-p.done:
 			p.t.Fatalf("awsrun exited (%v) before %s; stderr:\n%s", p.state, what, p.stderr.String())
-		case <-deadline:
-			p.t.Fatalf("timed out waiting for %s; stderr:\n%s", what, p.stderr.String())
-		case <-tick.C:
+		case <-deadline.C:
+			p.t.Fatalf("timed out after %v waiting for %s; stderr:\n%s", limit, what, p.stderr.String())
+		case <-faked:
+		case <-logged:
+			if err := log.Err(); err != nil {
+				p.t.Fatalf("waiting for %s: %v", what, err)
+			}
 		}
 	}
+}
+
+// logFileArg is the --log-file awsrun was given in argv, or "".
+func logFileArg(argv []string) string {
+	for i, a := range argv {
+		switch {
+		case a == "--":
+			return ""
+		case a == "--log-file" && i+1 < len(argv):
+			return argv[i+1]
+		case strings.HasPrefix(a, "--log-file="):
+			return strings.TrimPrefix(a, "--log-file=")
+		}
+	}
+	return ""
 }

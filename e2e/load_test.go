@@ -73,6 +73,7 @@ func loadRun(t *testing.T, slow *fakeaws.Fault) {
 		total    atomic.Int64
 		failures = make(chan string, clients)
 		stop     = make(chan struct{})
+		progress = make(chan struct{}, 1) // told (without blocking) after each answer counted
 	)
 	deadline := time.Now().Add(60 * time.Second)
 	var wg sync.WaitGroup
@@ -94,14 +95,21 @@ func loadRun(t *testing.T, slow *fakeaws.Fault) {
 				}
 				served.Store(key, true)
 				total.Add(1)
+				select {
+				case progress <- struct{}{}:
+				default: // a wake-up is pending already; the waiter reads total after it
+				}
 			}
 		})
 	}
 	waitDone := make(chan struct{})
 	go func() { wg.Wait(); close(waitDone) }()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for len(w.fake.Issued()) < rotations+1 {
+	// The clients stop at their deadline, which ends both waits below if nothing else does.
+	for {
+		changed := w.fake.Changed() // before the check, so no credential issued after it is missed
+		if len(w.fake.Issued()) >= rotations+1 {
+			break
+		}
 		select {
 		case msg := <-failures:
 			close(stop)
@@ -109,7 +117,7 @@ func loadRun(t *testing.T, slow *fakeaws.Fault) {
 			t.Fatalf("a client got a bad answer: %s", msg)
 		case <-waitDone:
 			t.Fatalf("the clients stopped before %d rotations (%d requests)", rotations, total.Load())
-		case <-tick.C:
+		case <-changed:
 		}
 	}
 	// One more round of requests after the last rotation, so its credentials are served too.
@@ -120,7 +128,7 @@ func loadRun(t *testing.T, slow *fakeaws.Fault) {
 			t.Errorf("a client got a bad answer: %s", msg)
 		case <-waitDone:
 			t.Fatalf("the clients stopped before serving the last rotation (%d requests)", total.Load())
-		case <-tick.C:
+		case <-progress:
 		}
 	}
 	close(stop)

@@ -97,8 +97,30 @@ func waitFile(t testing.TB, what, path string, limit time.Duration, stop <-chan 
 	}
 }
 
+// waitFake waits until cond, a condition of the fake's state, holds: it checks once, then again
+// each time the fake records a change; it fails the test at the deadline or if stop closes first.
+func waitFake(t testing.TB, w *world, what string, limit time.Duration, stop <-chan struct{}, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	for {
+		changed := w.fake.Changed() // before the check, so no change after it is missed
+		if cond() {
+			return
+		}
+		select {
+		case <-stop:
+			t.Fatalf("process ended while waiting for %s", what)
+		case <-deadline.C:
+			t.Fatalf("timed out after %v waiting for %s", limit, what)
+		case <-changed:
+		}
+	}
+}
+
 // eventually polls cond every 10ms until it holds; it fails the test at the deadline or if
-// stop closes first.
+// stop closes first. Tests wait on the thing itself (waitFile, waitFake); the benchmark, which
+// measures how soon a condition holds, keeps this poll.
 func eventually(t testing.TB, what string, limit time.Duration, stop <-chan struct{}, cond func() bool) {
 	t.Helper()
 	deadline := time.After(limit)
@@ -131,12 +153,30 @@ func TestSSOLoginRecoversEndpoint(t *testing.T) {
 				t.Fatalf("endpoint not serving at start: %d", code)
 			}
 			w.fake.AddSSOAccessToken(ssoToken, time.Now().Add(-time.Minute)) // the session ends
-			var msg string
-			eventually(t, "a 503", 30*time.Second, s.done, func() bool {
-				var code int
-				code, msg = s.get()
-				return code == 503
+			// awsrun serves what it holds until that expires. Its first renewal refused by the
+			// fake is the last credential it could have got; once that has expired, the endpoint
+			// has nothing left to serve and must say what to run. The expiry is a moment, so a
+			// timer to it is the wait on the thing itself.
+			deadline := time.Now().Add(30 * time.Second)
+			waitFake(t, w, "a renewal with the ended session", time.Until(deadline), s.done, func() bool {
+				return w.fake.Errors("UnauthorizedException") > 0
 			})
+			issued := w.fake.Issued()
+			held := issued[len(issued)-1]
+			if held.Expiration.After(deadline) {
+				t.Fatalf("awsrun holds %s, valid past the test's deadline", held)
+			}
+			expired := time.NewTimer(time.Until(held.Expiration))
+			select {
+			case <-expired.C:
+			case <-s.done:
+				t.Fatal("awsrun exited while its credentials ran out")
+			}
+			code, msg := s.get()
+			if code != 503 {
+				t.Fatalf("endpoint answered %d (%s) after the last credential awsrun could get expired at %s, want 503",
+					code, msg, held.Expiration.Format(time.RFC3339))
+			}
 			if !strings.Contains(msg, "aws sso login --profile sso") {
 				t.Errorf("503 does not say what to run: %q", msg)
 			}
@@ -166,9 +206,10 @@ func TestSSOLoginRecoversEndpoint(t *testing.T) {
 				f.Close()
 			}
 			// No request in between: the endpoint would otherwise renew on demand by itself.
-			eventually(t, "the watch to renew", 30*time.Second, s.done, func() bool {
-				return strings.Count(s.logText(), "new SSO token found") == 1 &&
-					strings.Contains(s.logText()[strings.Index(s.logText(), "new SSO token found"):], "credentials refreshed")
+			waitFile(t, "the watch to renew", s.log, 30*time.Second, s.done, func(data []byte) bool {
+				log := string(data)
+				return strings.Count(log, "new SSO token found") == 1 &&
+					strings.Contains(log[strings.Index(log, "new SSO token found"):], "credentials refreshed")
 			})
 			t.Logf("%s login: renewed %v after the token write", style, time.Since(written).Round(time.Millisecond))
 			if code, _ := s.get(); code != 200 {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -71,26 +70,6 @@ func startEnvMode(t *testing.T, profile string, extra ...string) (rec, logFile s
 		return &result{code: ws.ExitStatus(), signal: signalOf(ws), stderr: errb.String()}
 	}
 	return rec, logFile, cmd, waitStarts
-}
-
-// gone waits until pid no longer exists (or is a zombie being reaped by init).
-func gone(pid int, limit time.Duration) bool {
-	deadline := time.After(limit)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if err := syscall.Kill(pid, 0); err == syscall.ESRCH {
-			return true
-		}
-		if data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil && strings.Contains(string(data), ") Z ") {
-			return true
-		}
-		select {
-		case <-deadline:
-			return false
-		case <-tick.C:
-		}
-	}
 }
 
 func signalOf(ws syscall.WaitStatus) syscall.Signal {
@@ -161,16 +140,39 @@ func TestEnvModeStopTimeoutEscalatesToSIGKILL(t *testing.T) {
 	}
 	defer func() {
 		// The stubborn child ignores the SIGTERM awsrun forwards; kill awsrun and check the
-		// kernel's parent-death signal took the child with it.
+		// kernel's parent-death signal took the child with it. Each child's exit is watched
+		// (a pidfd, on Linux) from before the kill where it can be, so a recycled pid cannot
+		// stand in for it; a child started meanwhile is watched after.
+		watches := map[int]*testutil.ExitWatch{}
+		watch := func() {
+			for _, r := range records(rec) {
+				pid, _ := strconv.Atoi(r[0])
+				if _, ok := watches[pid]; ok || pid <= 0 {
+					continue
+				}
+				w, err := testutil.WatchExit(pid)
+				if errors.Is(err, errors.ErrUnsupported) {
+					w = nil // not on this OS: only the kills below
+				} else if err != nil {
+					t.Errorf("watch child %d: %v", pid, err)
+				}
+				watches[pid] = w
+			}
+		}
+		watch()
 		c.Process.Kill()
 		c.Wait()
-		for _, r := range records(rec) {
-			pid, _ := strconv.Atoi(r[0])
-			defer syscall.Kill(pid, syscall.SIGKILL) // never leave one behind, whatever the OS
-			if runtime.GOOS == "linux" && !gone(pid, 10*time.Second) {
-				t.Errorf("child %d outlived awsrun's SIGKILL", pid)
+		watch()
+		for pid, w := range watches {
+			if w == nil {
+				syscall.Kill(pid, syscall.SIGKILL) // never leave one behind, whatever the OS
+				continue
+			}
+			if err := w.Wait(10 * time.Second); err != nil {
+				t.Errorf("child %d outlived awsrun's SIGKILL: %v", pid, err)
 				syscall.Kill(pid, syscall.SIGKILL)
 			}
+			w.Close()
 		}
 	}()
 	if err := testutil.WaitFile(rec, 60*time.Second, nil, func([]byte) bool { return len(records(rec)) >= 2 }); err != nil {

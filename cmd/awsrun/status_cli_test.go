@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/awsrun/awsrun/internal/fakeaws"
+	"github.com/awsrun/awsrun/internal/testutil"
 	"github.com/awsrun/awsrun/state"
 )
 
@@ -105,26 +107,24 @@ func TestStatusShowsRefreshFailures(t *testing.T) {
 	w := newFakeWorld(t, fakeaws.Options{Lifetime: 3 * time.Second}, "")
 	w.login(4*time.Second, false)
 	w.fake.AddSSOAccessToken(worldSSOToken, time.Now().Add(4*time.Second))
-	sup := startSupervisor(t, w, "-p", "sso", "--log-file", filepath.Join(w.home, "awsrun.log"), "--", os.Args[0], "__child__", "trap")
+	logFile := filepath.Join(w.home, "awsrun.log")
+	sup := startSupervisor(t, w, "-p", "sso", "--log-file", logFile, "--", os.Args[0], "__child__", "trap")
 
-	deadline := time.After(60 * time.Second)
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		es := statusEntries(t, w)
-		if len(es) == 1 && strings.Contains(es[0].LastError, "SSO session for profile \"sso\" has ended") {
-			if !es[0].Live || es[0].SSORefreshable || es[0].SSOTokenExpires.After(time.Now()) {
-				t.Errorf("entry: %+v", es[0])
-			}
-			break
-		}
-		select {
-		case <-sup.done:
-			t.Fatalf("awsrun exited: %s", sup.stderr.String())
-		case <-deadline:
-			t.Fatalf("status never showed the failing refresh: %+v", es)
-		case <-tick.C:
-		}
+	// status reads the failure live from awsrun, which records it before it logs the failed
+	// refresh: status is asked again each time awsrun's log changes, up to one deadline.
+	var es []state.Entry
+	err := testutil.WaitFile(logFile, 60*time.Second, sup.done, func([]byte) bool {
+		es = statusEntries(t, w)
+		return len(es) == 1 && strings.Contains(es[0].LastError, "SSO session for profile \"sso\" has ended")
+	})
+	switch {
+	case errors.Is(err, testutil.ErrStopped):
+		t.Fatalf("awsrun exited: %s", sup.stderr.String())
+	case err != nil:
+		t.Fatalf("status never showed the failing refresh (%v): %+v", err, es)
+	}
+	if !es[0].Live || es[0].SSORefreshable || es[0].SSOTokenExpires.After(time.Now()) {
+		t.Errorf("entry: %+v", es[0])
 	}
 	r := w.run(nil, "status")
 	if !strings.Contains(r.stdout, "ended") || !strings.Contains(r.stdout, "has ended") {

@@ -175,6 +175,7 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request) (time.Time,
 	if !faulted {
 		return s.now().Add(skew), false
 	}
+	s.changes.signal() // Faulted moved on, before a FaultDelay holds the request
 	switch f.Kind {
 	case FaultDelay:
 		t := time.NewTimer(f.Delay)

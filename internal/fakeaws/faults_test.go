@@ -171,7 +171,11 @@ func TestCloseReleasesDelayedRequests(t *testing.T) {
 		_, err := assumeRole(s)
 		got <- err
 	}()
-	eventually(t, "the delayed request to arrive", func() bool { return s.Faulted("AssumeRole") == 1 })
+	ctx, cancel := context.WithTimeoutCause(context.Background(), 20*time.Second, errors.New("the delayed request never arrived"))
+	defer cancel()
+	if err := s.WaitFor(ctx, func(s *Server) bool { return s.Faulted("AssumeRole") == 1 }); err != nil {
+		t.Fatal(err)
+	}
 	closed := make(chan error, 1)
 	go func() { closed <- s.Close() }()
 	select {
@@ -283,20 +287,5 @@ func TestDoorRefusesWhileShut(t *testing.T) {
 	}
 	if err := d.Reopen(); err == nil {
 		t.Error("Reopen after Close succeeded")
-	}
-}
-
-// eventually polls cond until it holds, failing the test after a bounded wait.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(10 * time.Second)
-	for !cond() {
-		select {
-		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
-		case <-tick.C:
-		}
 	}
 }

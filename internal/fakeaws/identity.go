@@ -86,6 +86,7 @@ func (s *Server) issue(now time.Time, who principal, c Credential) Credential {
 	s.temps[c.AccessKeyID] = &tempCred{secret: c.SecretAccessKey, token: c.SessionToken, expires: c.Expiration, who: who}
 	s.issued = append(s.issued, c)
 	s.mu.Unlock()
+	s.changes.signal()
 
 	s.log.Info("fakeaws issued credential", "credential", c)
 	return c

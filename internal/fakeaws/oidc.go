@@ -85,6 +85,7 @@ func (s *Server) serveCreateToken(x *exchange, r *http.Request) {
 	s.ssoTokens[tok.AccessToken] = tok.Expiration
 	s.ssoIssued = append(s.ssoIssued, tok)
 	s.mu.Unlock()
+	s.changes.signal()
 
 	s.log.Info("fakeaws issued sso token", "token", tok)
 	x.sendJSON(struct {

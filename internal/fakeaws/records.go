@@ -156,6 +156,7 @@ func (s *Server) record(r Request) {
 		s.errors[r.Code]++
 	}
 	s.mu.Unlock()
+	s.changes.signal()
 
 	attrs := []any{"op", r.Op, "status", r.Status}
 	if r.AccessKeyID != "" {

@@ -65,8 +65,9 @@ type Server struct {
 	served  chan struct{}
 	unused  unusedConns // connections that never sent a request, closed at shutdown
 
-	faults faultState  // SetFault, SetClockSkew, doors: see faults.go
-	signin signinState // `aws login` sessions: see signin.go
+	faults  faultState  // SetFault, SetClockSkew, doors: see faults.go
+	signin  signinState // `aws login` sessions: see signin.go
+	changes changes     // Changed, WaitFor: see changes.go
 }
 
 // New returns an unstarted Server, so tests can register users and tokens

@@ -109,6 +109,7 @@ func (s *Server) IssueLoginCredential(arn string, expires time.Time) (Credential
 	s.temps[c.AccessKeyID] = &tempCred{secret: c.SecretAccessKey, token: c.SessionToken, expires: c.Expiration, who: who}
 	s.issued = append(s.issued, c)
 	s.mu.Unlock()
+	s.changes.signal()
 	return c, nil
 }
 

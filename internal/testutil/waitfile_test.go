@@ -68,3 +68,67 @@ func TestWaitFile(t *testing.T) {
 		}
 	})
 }
+
+// A FileWatch on a file reports writes to it, and one on a directory reports new entries, so
+// a wait can combine either with other events in one select.
+func TestFileWatch(t *testing.T) {
+	within := func(t *testing.T, what string, ch <-chan struct{}) {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no change reported for %s", what)
+		}
+	}
+
+	t.Run("file", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "state.json")
+		fw, err := WatchFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fw.Close()
+		changed := fw.Changed()
+		select {
+		case <-changed:
+			t.Fatal("change reported before any write")
+		default:
+		}
+		if err := os.WriteFile(path, []byte("{}"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		within(t, "the file's creation", changed)
+		if err := fw.Err(); err != nil {
+			t.Fatal(err)
+		}
+		// A channel taken after the change waits for the next one.
+		next := fw.Changed()
+		if next == changed {
+			t.Fatal("the closed channel was handed out again")
+		}
+		if err := os.WriteFile(path, []byte(`{"a":1}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		within(t, "a rewrite", next)
+	})
+
+	t.Run("directory", func(t *testing.T) {
+		dir := t.TempDir()
+		fw, err := WatchFile(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fw.Close()
+		changed := fw.Changed()
+		if err := os.WriteFile(filepath.Join(dir, "123-entry.json"), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		within(t, "a new entry", changed)
+	})
+
+	t.Run("missing directory", func(t *testing.T) {
+		if _, err := WatchFile(filepath.Join(t.TempDir(), "no", "such", "file")); err == nil {
+			t.Fatal("watching a file in a missing directory succeeded")
+		}
+	})
+}
