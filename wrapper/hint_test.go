@@ -27,6 +27,15 @@ func TestEndpointHintQuotesHostileNames(t *testing.T) {
 		if got := testutil.ShellWords(t, cmd); !slices.Equal(got, []string{"aws", "sso", "login", "--profile", name}) {
 			t.Errorf("503 message for %q: %s\nthe shell passed %q", name, msg, got)
 		}
+		// An `aws login` profile: its own session named, its own command.
+		msg = hintFor("p")(&creds.LoginRequiredError{Profile: name, Err: errors.New("ended"), Login: true})
+		if !strings.Contains(msg, "the aws login session for profile") {
+			t.Errorf("503 message for a login profile: %s", msg)
+		}
+		_, cmd, _ = strings.Cut(msg, "; run: ")
+		if got := testutil.ShellWords(t, cmd); !slices.Equal(got, []string{"aws", "login", "--profile", name}) {
+			t.Errorf("503 message for login profile %q: %s\nthe shell passed %q", name, msg, got)
+		}
 	}
 }
 

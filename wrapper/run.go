@@ -233,6 +233,11 @@ func hintFor(profile string) func(error) string {
 	return func(err error) string {
 		var login *creds.LoginRequiredError
 		if errors.As(err, &login) {
+			if login.Login {
+				// Quoted here: the hint is pasted into a shell, whatever the profile is called.
+				return fmt.Sprintf("awsrun: the aws login session for profile %q has ended; run: %s", profile,
+					shellquote.Join("aws", "login", "--profile", login.Profile))
+			}
 			return fmt.Sprintf("awsrun: the SSO session for profile %q has ended; run: %s", profile, login.Hint())
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
