@@ -95,11 +95,16 @@ func (s *session) tokenChanged(ctx context.Context, kind watch.Kind) {
 		return // the profile changed meanwhile; its own cache is another file
 	}
 	newLogin := v.fingerprint != s.tokenFP
-	seenKey := v.accessKeyID == served || v.accessKeyID == s.loginKey
+	seenKey := v.accessKeyID == s.loginKey
 	s.tokenFP, s.loginKey = v.fingerprint, v.accessKeyID
 	s.mu.Unlock()
 	switch {
 	case kind == watch.KindSSOToken && !newLogin, kind == watch.KindLoginToken && !newLogin && seenKey:
+		return
+	case kind == watch.KindLoginToken && v.accessKeyID == served:
+		// Already served: awsrun's own write-back, or a renewal (a retry, a request) that found
+		// the new login first. Renewing now would spend the refresh token for nothing.
+		s.log.Debug("the aws login cache holds the credentials being served; nothing to do", "new_login", newLogin)
 		return
 	case kind == watch.KindSSOToken:
 		s.log.Info("new SSO token found; renewing credentials", "token_expires", v.expires.Format(time.RFC3339))
