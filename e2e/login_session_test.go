@@ -73,10 +73,10 @@ func TestLoginSessionEndsAndNewLoginIsServed(t *testing.T) {
 			}
 			w.fake.EndLoginSession(consoleARN)
 			var msg string
-			eventually(t, "a 503", 30*time.Second, s.done, func() bool {
+			eventually(t, "a 503 that says what to run", 30*time.Second, s.done, func() bool {
 				var code int
 				code, msg = s.get()
-				return code == 503
+				return code == 503 && strings.Contains(msg, "; run: ")
 			})
 			if !strings.Contains(msg, "aws login session") || !strings.Contains(msg, "run: aws login --profile console") {
 				t.Errorf("503 does not say what to run: %q", msg)
