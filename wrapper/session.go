@@ -93,6 +93,7 @@ func newSession(ctx context.Context, cfg Config, env environ) (_ *session, err e
 		} else {
 			s.log.Info("credentials refreshed", attrs...)
 		}
+		s.noteLoginCache()
 	}
 	if _, err := s.lc.refresh(ctx); err != nil {
 		// Before the child starts the terminal is free, so an automatic login can use it.

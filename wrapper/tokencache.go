@@ -117,3 +117,23 @@ func (s *session) tokenChanged(ctx context.Context, kind watch.Kind) {
 		s.log.Warn("credential refresh with the new session token failed", "kind", kind.String(), "error", err)
 	}
 }
+
+// noteLoginCache records, after a renewal, the access key the `aws login` cache holds now: for
+// a role whose source is the login, awsrun's renewal of the source writes the cache with a key
+// that is not the one served (the role's), and the write's event must not renew again. A cache
+// of another login (the fingerprint changed) is left for tokenChanged to report and renew with.
+func (s *session) noteLoginCache() {
+	kind, path := s.tokenCache()
+	if kind != watch.KindLoginToken {
+		return
+	}
+	v, err := readTokenCache(kind, path)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tokenPath == path && v.fingerprint == s.tokenFP {
+		s.loginKey = v.accessKeyID
+	}
+}

@@ -2,11 +2,14 @@ package wrapper
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/awsrun/awsrun/internal/fakeaws"
 	"github.com/awsrun/awsrun/watch"
@@ -151,5 +154,49 @@ func TestLoginArgvAndWordingForLoginProfiles(t *testing.T) {
 	sso := &session{cfg: Config{Profile: "dev"}, tokenKind: watch.KindSSOToken, tokenPath: "/y.json"}
 	if got := strings.Join(sso.loginArgv(), " "); got != "aws sso login --profile dev" || sso.sessionName() != "SSO session" {
 		t.Errorf("SSO profile: argv %q, session %q", got, sso.sessionName())
+	}
+}
+
+// writingUpstream is a role whose source is an `aws login`: each renewal renews the source,
+// which writes the login cache (as awsrun's login provider does), and serves a role key.
+type writingUpstream struct {
+	w     *loginCacheWriter
+	calls int
+}
+
+func (u *writingUpstream) Retrieve(context.Context) (aws.Credentials, error) {
+	u.calls++
+	u.w.write(fmt.Sprintf("ASIASOURCE%d", u.calls))
+	return aws.Credentials{AccessKeyID: fmt.Sprintf("ASIAROLE%d", u.calls), SecretAccessKey: "s", SessionToken: "t",
+		CanExpire: true, Expires: time.Now().Add(time.Hour)}, nil
+}
+
+// TestLoginOwnWriteBackIgnoredForARole: for a role on an `aws login` profile the cache holds the
+// source's key, never the one served; awsrun's own renewal writes it, and the write's event
+// must not renew again (that would renew the source again, write again: a loop).
+func TestLoginOwnWriteBackIgnoredForARole(t *testing.T) {
+	w := &loginCacheWriter{t: t, path: filepath.Join(t.TempDir(), "abc.json")}
+	w.newLogin()
+	w.write("ASIASTAGED")
+	up := &writingUpstream{w: w}
+	log, read := skewLog()
+	s := &session{log: log, cfg: Config{Profile: "console-role"}}
+	s.lc = newLifecycle(up, time.Minute, log)
+	s.lc.onChange = func(_, _ *snapshot) { s.noteLoginCache() } // as newSession wires it
+	s.tokenKind, s.tokenPath, s.loginProfile = watch.KindLoginToken, w.path, "console"
+	v, err := readTokenCache(s.tokenCache())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.tokenFP, s.loginKey = v.fingerprint, v.accessKeyID
+	ctx := context.Background()
+	for i := 1; i <= 3; i++ {
+		if _, err := s.lc.refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		s.tokenChanged(ctx, watch.KindLoginToken) // the event of the renewal's own write
+		if up.calls != i {
+			t.Fatalf("renewal %d: %d upstream calls, the own write-back renewed again; log:\n%s", i, up.calls, read())
+		}
 	}
 }
