@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -134,6 +135,34 @@ func TestLoginSessionEndsAndNewLoginIsServed(t *testing.T) {
 	}
 }
 
+// standInAws puts an `aws` first on PATH that records its arguments in the returned file and
+// writes a fresh login cache to path (by rename, as the CLI does), and returns the environment
+// for awsrun with it, the login lock under HOME.
+func standInAws(t *testing.T, w *world, path string) (env []string, argvLog string) {
+	t.Helper()
+	_, data := stageNewLogin(t, w)
+	fresh := filepath.Join(w.home, "fresh-login.json")
+	write(t, fresh, string(data))
+	bin := filepath.Join(w.home, "bin")
+	if err := os.Mkdir(bin, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	argvLog = filepath.Join(w.home, "aws-argv")
+	write(t, filepath.Join(bin, "aws"), fmt.Sprintf("#!/bin/sh\necho \"$*\" >> %q\ncp %q %q.tmp-login && mv %q.tmp-login %q\n",
+		argvLog, fresh, path, path, path))
+	if err := os.Chmod(filepath.Join(bin, "aws"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env = []string{"XDG_RUNTIME_DIR=" + w.home}
+	for _, kv := range w.env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			kv = "PATH=" + bin + string(os.PathListSeparator) + v
+		}
+		env = append(env, kv)
+	}
+	return env, argvLog
+}
+
 // TestLoginAutoRunsAwsLoginOnce: five awsrun processes start at once for an `aws login` profile
 // whose session has ended, with --login auto and no --login-command: `aws login --profile console`
 // (a stand-in `aws` first on PATH that records its arguments and writes a fresh cache, as the
@@ -146,26 +175,7 @@ func TestLoginAutoRunsAwsLoginOnce(t *testing.T) {
 	t.Parallel()
 	w, st := newLoginWorld(t, time.Hour)
 	w.fake.EndLoginSession(consoleARN)
-	_, data := stageNewLogin(t, w)
-	fresh := filepath.Join(w.home, "fresh-login.json")
-	write(t, fresh, string(data))
-	bin := filepath.Join(w.home, "bin")
-	if err := os.Mkdir(bin, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	argvLog := filepath.Join(w.home, "aws-argv")
-	write(t, filepath.Join(bin, "aws"), fmt.Sprintf("#!/bin/sh\necho \"$*\" >> %q\ncp %q %q.tmp-login && mv %q.tmp-login %q\n",
-		argvLog, fresh, st.Path, st.Path, st.Path))
-	if err := os.Chmod(filepath.Join(bin, "aws"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"XDG_RUNTIME_DIR=" + w.home}
-	for _, kv := range w.env {
-		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-			kv = "PATH=" + bin + string(os.PathListSeparator) + v
-		}
-		env = append(env, kv)
-	}
+	env, argvLog := standInAws(t, w, st.Path)
 	var wg sync.WaitGroup
 	results := make([]string, 5)
 	for i := range results {
@@ -193,4 +203,87 @@ func TestLoginAutoRunsAwsLoginOnce(t *testing.T) {
 	if string(got) != "login --profile console\n" {
 		t.Errorf("the stand-in aws ran with %q, want `login --profile console` exactly once", got)
 	}
+}
+
+// TestLoginAutoWhileRunningRunsAwsLoginOnce: five awsrun processes serve one `aws login`
+// profile with --login auto when its session ends under them: `aws login --profile console`
+// runs once (in the background, its output to the log), the other four take the login lock
+// after it and find its new cache, and all five serve the new login's key again.
+func TestLoginAutoWhileRunningRunsAwsLoginOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	t.Parallel()
+	w, st := newLoginWorld(t, 4*time.Second)
+	env, argvLog := standInAws(t, w, st.Path)
+	lw := *w
+	lw.env = env
+	var runs []*supervised
+	for i := range 5 {
+		s := lw.startSupervisedAs(t, fmt.Sprintf("console-%d", i), "console", "--login", "auto")
+		if code, _ := s.get(); code != 200 {
+			t.Fatalf("awsrun %d not serving at start: %d", i, code)
+		}
+		runs = append(runs, s)
+	}
+	// This ends the session the stand-in's login registered too; its cached credentials stay
+	// valid for an hour, longer than the test needs them.
+	w.fake.EndLoginSession(consoleARN)
+	tok, err := fakeaws.ReadLoginCache(filepath.Join(w.home, "fresh-login.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range runs {
+		eventually(t, fmt.Sprintf("awsrun %d to serve the new login", i), 60*time.Second, s.done, func() bool {
+			code, key := s.get()
+			return code == 200 && key == tok.AccessKeyID
+		})
+	}
+	got, _ := os.ReadFile(argvLog)
+	if string(got) != "login --profile console\n" {
+		t.Errorf("the stand-in aws ran with %q, want `login --profile console` exactly once", got)
+	}
+	ran := 0
+	for _, s := range runs {
+		if strings.Contains(s.logText(), `msg="aws login session ended; running the login command" command="aws login --profile console"`) {
+			ran++
+		}
+	}
+	if ran != 1 {
+		t.Errorf("%d awsrun processes ran the login, want 1", ran)
+	}
+}
+
+// startSupervisedAs is startSupervised for one of several awsrun processes of one profile in
+// one world: name keeps their files apart.
+func (w *world) startSupervisedAs(t testing.TB, name, profile string, extra ...string) *supervised {
+	t.Helper()
+	out := filepath.Join(w.home, "endpoint-"+name)
+	s := &supervised{log: filepath.Join(w.home, "awsrun-"+name+".log"), done: make(chan struct{})}
+	args := append([]string{"-p", profile, "--log-level", "debug", "--log-file", s.log, "--notify=false"}, extra...)
+	args = append(args, "--", "sh", "-c",
+		`printf '%s\n%s\n%s\n' "$AWS_CONTAINER_CREDENTIALS_FULL_URI" "$AWS_CONTAINER_AUTHORIZATION_TOKEN" "$AWS_CONFIG_FILE" > "$0.tmp" && mv "$0.tmp" "$0"; exec sleep 300`, out)
+	s.cmd = exec.Command(awsrunBin, args...)
+	s.cmd.Env = w.env
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.cmd.Wait(); close(s.done) }()
+	t.Cleanup(func() {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.done:
+		case <-time.After(10 * time.Second):
+			s.cmd.Process.Kill()
+		}
+	})
+	waitFile(t, "the child to publish its endpoint", out, 30*time.Second, s.done, func(data []byte) bool {
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		if len(lines) != 3 {
+			return false
+		}
+		s.url, s.token, s.conf = lines[0], lines[1], lines[2]
+		return true
+	})
+	return s
 }
