@@ -50,12 +50,15 @@ type Config struct {
 	RestartSplay time.Duration
 	// Command is the child's argv.
 	Command []string
-	// Login says what to do when the SSO session has ended: LoginNever, LoginPrompt (default:
-	// tell the user the command) or LoginAuto (run LoginCommand, one login per user at a time).
+	// Login says what to do when the SSO or `aws login` session has ended: LoginNever,
+	// LoginPrompt (default: tell the user the command) or LoginAuto (run LoginCommand, one login
+	// per user at a time).
 	Login string
-	// LoginCommand is the login's argv; default aws sso login --profile PROFILE.
+	// LoginCommand is the login's argv; default aws sso login --profile PROFILE, or for an
+	// `aws login` profile (or a role on one) aws login --profile LOGIN-PROFILE.
 	LoginCommand []string
-	// WarnBefore lists how long before the SSO session ends to warn; default 30m and 5m.
+	// WarnBefore lists how long before the SSO session ends to warn; default 30m and 5m. An
+	// `aws login` session's end is not known ahead, so it gets no warning (see startWarnings).
 	WarnBefore []time.Duration
 	// Notify sends warnings as desktop notifications too (notify-send, osascript).
 	Notify bool

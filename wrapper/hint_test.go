@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/awsrun/awsrun/creds"
+	"github.com/awsrun/awsrun/endpoint"
 	"github.com/awsrun/awsrun/internal/testutil"
 )
 
@@ -26,6 +27,15 @@ func TestEndpointHintQuotesHostileNames(t *testing.T) {
 		}
 		if got := testutil.ShellWords(t, cmd); !slices.Equal(got, []string{"aws", "sso", "login", "--profile", name}) {
 			t.Errorf("503 message for %q: %s\nthe shell passed %q", name, msg, got)
+		}
+		// An `aws login` profile: its own session named, its own command.
+		msg = hintFor("p")(&creds.LoginRequiredError{Profile: name, Err: errors.New("ended"), Login: true})
+		if !strings.Contains(msg, "the aws login session for profile") {
+			t.Errorf("503 message for a login profile: %s", msg)
+		}
+		_, cmd, _ = strings.Cut(msg, "; run: ")
+		if got := testutil.ShellWords(t, cmd); !slices.Equal(got, []string{"aws", "login", "--profile", name}) {
+			t.Errorf("503 message for login profile %q: %s\nthe shell passed %q", name, msg, got)
 		}
 	}
 }
@@ -45,5 +55,22 @@ func TestSessionWarningQuotesHostileNames(t *testing.T) {
 		if got := testutil.ShellWords(t, rec.Run); !slices.Equal(got, []string{"aws", "sso", "login", "--profile", name}) {
 			t.Errorf("warning for %q: run=%s\nthe shell passed %q", name, rec.Run, got)
 		}
+	}
+}
+
+// TestExpiredHintNamesTheEndedSession: credentials refused for having run out, after the last
+// renewal was refused because the session ended, get the ended session's hint, not the generic
+// "see the log"; other causes keep theirs.
+func TestExpiredHintNamesTheEndedSession(t *testing.T) {
+	ended := &creds.LoginRequiredError{Profile: "console", Err: errors.New("ended"), Login: true}
+	hint := withEndedSession(hintFor("console"), func() error { return ended })
+	for _, err := range []error{endpoint.ErrExpired, errExpiredUpstream, ended} {
+		if msg := hint(err); !strings.Contains(msg, "aws login session") || !strings.HasSuffix(msg, "run: aws login --profile console") {
+			t.Errorf("%v: %q", err, msg)
+		}
+	}
+	other := withEndedSession(hintFor("console"), func() error { return errors.New("throttled") })
+	if msg := other(endpoint.ErrExpired); strings.Contains(msg, "; run: ") {
+		t.Errorf("no ended session, yet %q", msg)
 	}
 }

@@ -11,20 +11,37 @@ import (
 	"github.com/awsrun/awsrun/child"
 	"github.com/awsrun/awsrun/creds"
 	"github.com/awsrun/awsrun/internal/shellquote"
+	"github.com/awsrun/awsrun/watch"
 )
 
 // loginTimeout bounds one login: the browser flow waits for a person.
 const loginTimeout = 10 * time.Minute
 
-// loginArgv is the command that starts a new SSO session for the profile.
+// loginArgv is the command that starts a new session for the profile: --login-command, else
+// `aws login --profile P` for an `aws login` profile (P the login profile, which for a role is
+// its source), else `aws sso login --profile P`.
 func (s *session) loginArgv() []string {
 	if len(s.cfg.LoginCommand) > 0 {
 		return s.cfg.LoginCommand
 	}
+	s.mu.Lock()
+	kind, loginProfile := s.tokenKind, s.loginProfile
+	s.mu.Unlock()
+	if kind == watch.KindLoginToken {
+		return []string{"aws", "login", "--profile", loginProfile}
+	}
 	return []string{"aws", "sso", "login", "--profile", s.cfg.Profile}
 }
 
-// sessionEnded is called when upstream says the SSO session is over. It tells the user what to
+// sessionName is how messages name the session behind the profile.
+func (s *session) sessionName() string {
+	if s.loginSession() {
+		return "aws login session"
+	}
+	return "SSO session"
+}
+
+// sessionEnded is called when upstream says the SSO or `aws login` session is over. It tells the user what to
 // run (prompt, never) or runs the login itself (auto), at most one at a time in this process.
 func (s *session) sessionEnded(ctx context.Context, cause error) {
 	if !isLoginRequired(cause) {
@@ -40,8 +57,8 @@ func (s *session) sessionEnded(ctx context.Context, cause error) {
 	}
 	cmd := shellquote.Join(s.loginArgv()...)
 	if s.cfg.Login != LoginAuto {
-		s.log.Warn("the SSO session has ended; credentials cannot be renewed until you log in", "profile", s.cfg.Profile, "run", cmd)
-		s.notify("AWS SSO session ended", "Profile "+s.cfg.Profile+": run "+cmd)
+		s.log.Warn("the "+s.sessionName()+" has ended; credentials cannot be renewed until you log in", "profile", s.cfg.Profile, "run", cmd)
+		s.notify("AWS "+s.sessionName()+" ended", "Profile "+s.cfg.Profile+": run "+cmd)
 		return
 	}
 	if !s.loggingIn.CompareAndSwap(false, true) {
@@ -51,7 +68,9 @@ func (s *session) sessionEnded(ctx context.Context, cause error) {
 		defer s.loggingIn.Store(false)
 		defer s.recoverInternal()
 		if s.login(ctx, false) {
-			s.tokenChanged(ctx)
+			if k, _ := s.tokenCache(); k != watch.KindOther {
+				s.tokenChanged(ctx, k)
+			}
 		}
 	}()
 }
@@ -70,11 +89,11 @@ func (s *session) login(ctx context.Context, foreground bool) bool {
 	}
 	defer lock.release()
 	if fp := s.readTokenFingerprint(); fp != "" && fp != before {
-		s.log.Info("another process logged in already; using its SSO token")
+		s.log.Info("another process logged in already; using its new session token", "session", s.sessionName())
 		return true
 	}
 	argv := s.loginArgv()
-	s.log.Info("SSO session ended; running the login command", "command", shellquote.Join(argv...))
+	s.log.Info(s.sessionName()+" ended; running the login command", "command", shellquote.Join(argv...))
 	opts := child.Options{Command: argv[0], Args: argv[1:], Env: s.cfg.Env, KillTimeout: 5 * time.Second}
 	var r, w *os.File
 	if foreground {
@@ -137,7 +156,7 @@ func (s *session) relayLoginOutput(r *os.File) {
 		}
 		s.log.Info("login", "output", line)
 		if !notified && strings.Contains(line, "https://") {
-			notified = s.notify("AWS SSO login for "+s.cfg.Profile, line)
+			notified = s.notify("AWS login for "+s.cfg.Profile, line)
 		}
 	}
 }
@@ -149,15 +168,11 @@ func (s *session) currentTokenFingerprint() string {
 }
 
 func (s *session) readTokenFingerprint() string {
-	p := s.ssoTokenPath()
-	if p == "" {
-		return ""
-	}
-	t, err := creds.ReadSSOToken(p)
+	v, err := readTokenCache(s.tokenCache())
 	if err != nil {
 		return ""
 	}
-	return t.Fingerprint
+	return v.fingerprint
 }
 
 // notify sends a desktop notification when enabled.
@@ -168,7 +183,7 @@ func (s *session) notify(title, msg string) bool {
 	return s.notifier.Notify(title, msg)
 }
 
-// isLoginRequired reports an ended SSO session.
+// isLoginRequired reports an ended SSO or `aws login` session.
 func isLoginRequired(err error) bool {
 	var lr *creds.LoginRequiredError
 	return errors.As(err, &lr)

@@ -155,7 +155,7 @@ func (s *session) serveEndpoint(ctx context.Context) (childEnv []string, closeAl
 	}
 	ep, err := endpoint.New(endpoint.Options{
 		Provider: s.lc,
-		Hint:     hintFor(cfg.Profile),
+		Hint:     withEndedSession(hintFor(cfg.Profile), s.lc.lastError),
 		Logger:   log.With("component", "endpoint"),
 	})
 	if err != nil {
@@ -233,12 +233,31 @@ func hintFor(profile string) func(error) string {
 	return func(err error) string {
 		var login *creds.LoginRequiredError
 		if errors.As(err, &login) {
+			if login.Login {
+				// Quoted here: the hint is pasted into a shell, whatever the profile is called.
+				return fmt.Sprintf("awsrun: the aws login session for profile %q has ended; run: %s", profile,
+					shellquote.Join("aws", "login", "--profile", login.Profile))
+			}
 			return fmt.Sprintf("awsrun: the SSO session for profile %q has ended; run: %s", profile, login.Hint())
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			return "awsrun: AWS did not answer in time while refreshing credentials; it keeps retrying"
 		}
 		return fmt.Sprintf("awsrun: could not refresh credentials for profile %q; see awsrun's log (--log-file)", profile)
+	}
+}
+
+// withEndedSession makes hint name the ended session, and the command that starts a new one,
+// when credentials are refused for having run out (their last second, served by none) while the
+// last renewal said the session has ended: that is the cause the user can fix.
+func withEndedSession(hint func(error) string, last func() error) func(error) string {
+	return func(err error) string {
+		if errors.Is(err, endpoint.ErrExpired) || errors.Is(err, errExpiredUpstream) {
+			if l := last(); isLoginRequired(l) {
+				err = l
+			}
+		}
+		return hint(err)
 	}
 }
 

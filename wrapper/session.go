@@ -11,6 +11,7 @@ import (
 
 	"github.com/awsrun/awsrun/creds"
 	"github.com/awsrun/awsrun/desktop"
+	"github.com/awsrun/awsrun/watch"
 )
 
 // session is one run's live view of the user's AWS files: the profile as last read, the
@@ -29,8 +30,11 @@ type session struct {
 
 	mu            sync.Mutex
 	src           *creds.Source
-	tokenPath     string // empty unless the profile uses SSO
-	tokenFP       string // fingerprint of the access token last seen
+	tokenKind     watch.Kind // the session token cache behind the profile: KindSSOToken, KindLoginToken or KindOther (none)
+	tokenPath     string     // that cache's file; empty when there is none
+	tokenFP       string     // fingerprint of the token last seen (a new login changes it)
+	loginKey      string     // `aws login` only: the cached access key id last seen
+	loginProfile  string     // `aws login` only: the profile to run `aws login --profile` for
 	lastFileErr   string
 	childConfig   []byte
 	writeChildCfg func([]byte) error // endpoint mode: rewrite the child's private config
@@ -89,6 +93,7 @@ func newSession(ctx context.Context, cfg Config, env environ) (_ *session, err e
 		} else {
 			s.log.Info("credentials refreshed", attrs...)
 		}
+		s.noteLoginCache()
 	}
 	if _, err := s.lc.refresh(ctx); err != nil {
 		// Before the child starts the terminal is free, so an automatic login can use it.
@@ -103,17 +108,21 @@ func newSession(ctx context.Context, cfg Config, env environ) (_ *session, err e
 	return s, nil
 }
 
-// setSource records a newly opened source and what it implies: region and SSO token file.
+// setSource records a newly opened source and what it implies: region and the session token
+// cache (SSO or `aws login`) with the token in it now.
 func (s *session) setSource(src *creds.Source) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.src = src
-	s.tokenPath = ""
-	if p := src.Profile(); p != nil && p.SSOCacheKey() != "" && s.home != "" {
-		s.tokenPath = creds.SSOTokenPath(s.home, p.SSOCacheKey())
-		if t, err := creds.ReadSSOToken(s.tokenPath); err == nil {
-			s.tokenFP = t.Fingerprint
-		}
+	s.tokenKind, s.tokenPath, s.loginProfile = watch.KindOther, "", ""
+	switch p := src.Profile(); {
+	case src.LoginTokenPath() != "":
+		s.tokenKind, s.tokenPath, s.loginProfile = watch.KindLoginToken, src.LoginTokenPath(), src.LoginProfile()
+	case p != nil && p.SSOCacheKey() != "" && s.home != "":
+		s.tokenKind, s.tokenPath = watch.KindSSOToken, creds.SSOTokenPath(s.home, p.SSOCacheKey())
+	}
+	if v, err := readTokenCache(s.tokenKind, s.tokenPath); err == nil {
+		s.tokenFP, s.loginKey = v.fingerprint, v.accessKeyID
 	}
 }
 
@@ -123,10 +132,28 @@ func (s *session) region() string {
 	return s.src.Region()
 }
 
+// ssoTokenPath is the profile's SSO token cache file; "" when it does not use SSO.
 func (s *session) ssoTokenPath() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.tokenKind != watch.KindSSOToken {
+		return ""
+	}
 	return s.tokenPath
+}
+
+// tokenCache is the session token cache behind the profile and its kind; path is "" when the
+// profile has none (it is neither SSO nor `aws login`).
+func (s *session) tokenCache() (kind watch.Kind, path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokenKind, s.tokenPath
+}
+
+// loginSession reports whether the profile's credentials come from an `aws login` session.
+func (s *session) loginSession() bool {
+	k, _ := s.tokenCache()
+	return k == watch.KindLoginToken
 }
 
 // renderChildConfig is the child's [default] config for the current profile.
@@ -191,44 +218,4 @@ func (s *session) reloadProfile(ctx context.Context) {
 		return
 	}
 	s.log.Info("profile reloaded", "profile", s.cfg.Profile)
-}
-
-// tokenChanged reacts to a write of our SSO token cache file: a new access token (a fresh
-// `aws sso login`) means new credentials can be had now, so renew at once. Rewrites that keep
-// the same token (the SDK refreshing it, awsrun's own doing) change nothing. A torn in-place
-// write is retried until the JSON is whole, within a bound.
-func (s *session) tokenChanged(ctx context.Context) {
-	path := s.ssoTokenPath()
-	if path == "" {
-		return
-	}
-	var tok creds.SSOToken
-	var err error
-	for attempt, wait := 0, 20*time.Millisecond; attempt < 8; attempt, wait = attempt+1, wait*2 {
-		if tok, err = creds.ReadSSOToken(path); err == nil {
-			break
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
-	if err != nil {
-		s.log.Debug("sso token cache unreadable; waiting for the next write", "error", err)
-		return
-	}
-	s.mu.Lock()
-	same := tok.Fingerprint == s.tokenFP
-	s.tokenFP = tok.Fingerprint
-	s.mu.Unlock()
-	if same {
-		return
-	}
-	s.log.Info("new SSO token found; renewing credentials", "token_expires", tok.ExpiresAt.Format(time.RFC3339))
-	if _, err := s.lc.refresh(ctx); err != nil {
-		s.log.Warn("credential refresh with the new SSO token failed", "error", err)
-	}
 }

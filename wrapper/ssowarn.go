@@ -106,7 +106,12 @@ func (s *session) ssoSessionEnd() time.Time {
 	return t.SessionEnd()
 }
 
-// startWarnings runs the session-end warnings for SSO profiles until ctx ends.
+// startWarnings runs the session-end warnings for SSO profiles until ctx ends. An `aws login`
+// profile gets none: its token cache records no session end (the sign-in service ends the
+// session, at most 12 hours after the login, by refusing a renewal; the SDK's cache format has
+// no end time, and the identity token is opaque to the SDK), and awsrun warns only of an end it
+// knows. Its end is reported when it happens: the log, a notification and the endpoint's 503
+// name `aws login --profile P`, and --login auto runs it.
 func (s *session) startWarnings(ctx context.Context) {
 	if s.ssoTokenPath() == "" || len(s.cfg.WarnBefore) == 0 {
 		return

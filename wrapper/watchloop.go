@@ -8,18 +8,26 @@ import (
 	"github.com/awsrun/awsrun/watch"
 )
 
-// startWatch watches the user's AWS files for the session. Watching is an optimisation on top
-// of the timer-driven refresh, so a failure to watch is logged and awsrun carries on.
+// startWatch watches the user's AWS files for the session: the config and credentials files,
+// the profile's session token cache (SSO or `aws login`), each labelled with its kind, and the
+// CLI's cache. Watching is an optimisation on top of the timer-driven refresh, so a failure to
+// watch is logged and awsrun carries on.
 func (s *session) startWatch() *watch.Watcher {
 	files := []string{s.configPath, s.credsPath}
-	if p := s.ssoTokenPath(); p != "" {
+	kinds := map[string]watch.Kind{s.configPath: watch.KindConfig, s.credsPath: watch.KindConfig}
+	if k, p := s.tokenCache(); p != "" {
+		// The file, not its directory: the cache directory holds other sessions' tokens, and
+		// awsrun's own write-back goes through a temporary file there.
 		files = append(files, p)
+		kinds[p] = k
 	}
 	var dirs []string
 	if s.home != "" {
-		dirs = append(dirs, filepath.Join(s.home, ".aws", "cli", "cache"))
+		d := filepath.Join(s.home, ".aws", "cli", "cache")
+		dirs = append(dirs, d)
+		kinds[d] = watch.KindCLICache
 	}
-	w, err := watch.New(watch.Options{Files: files, Dirs: dirs, Logger: s.log.With("component", "watch")})
+	w, err := watch.New(watch.Options{Files: files, Dirs: dirs, Kinds: kinds, Logger: s.log.With("component", "watch")})
 	if err == nil {
 		err = w.Start()
 	}
@@ -50,26 +58,22 @@ func (s *session) watchLoop(ctx context.Context, w *watch.Watcher) error {
 	}
 }
 
-// react decides what a change means: an edited config or credentials file reloads the profile;
-// a new SSO token renews at once; anything else (the CLI's own cache) needs nothing.
+// react decides what a change means, by the kind of what changed: an edited config or
+// credentials file reloads the profile (which re-reads the token cache too); a write of the
+// profile's session token cache renews at once when it holds a new login (tokenChanged);
+// anything else (the CLI's own cache) needs nothing.
 func (s *session) react(ctx context.Context, ev watch.Event) {
-	profileChanged, tokenChanged := ev.Overflow, ev.Overflow
-	token := s.ssoTokenPath()
-	for _, p := range ev.Paths {
-		switch p {
-		case s.configPath, s.credsPath:
-			profileChanged = true
-		case token:
-			tokenChanged = true
-		default:
-			s.log.Debug("file changed; nothing to do", "path", p)
+	if ev.Overflow || ev.Has(watch.KindConfig) {
+		s.reloadProfile(ctx) // re-reads the token cache and renews
+		return
+	}
+	for _, k := range []watch.Kind{watch.KindSSOToken, watch.KindLoginToken} {
+		if ev.Has(k) {
+			s.tokenChanged(ctx, k) // does nothing for a cache that is not the profile's
 		}
 	}
-	if profileChanged {
-		s.reloadProfile(ctx)
-	}
-	if tokenChanged && !profileChanged {
-		s.tokenChanged(ctx)
+	for _, p := range ev.Of(watch.KindCLICache) {
+		s.log.Debug("file changed; nothing to do", "path", p)
 	}
 }
 
@@ -109,8 +113,11 @@ func (a fileStamps) same(b fileStamps) bool {
 func (s *session) catchUp(ctx context.Context) {
 	if !s.readStamps.same(stampFiles(s.configPath, s.credsPath)) {
 		s.log.Debug("the AWS files changed before the watch started; re-reading them")
-		s.react(ctx, watch.Event{Paths: []string{s.configPath}})
+		s.react(ctx, watch.Event{Paths: []string{s.configPath}, Kinds: map[string]watch.Kind{s.configPath: watch.KindConfig}})
 		return
 	}
-	s.tokenChanged(ctx) // compares the token's fingerprint; nothing happens when it is the same
+	// Compares the token with the one read at start; nothing happens when it is the same.
+	if k, _ := s.tokenCache(); k != watch.KindOther {
+		s.tokenChanged(ctx, k)
+	}
 }

@@ -15,12 +15,13 @@ const usageText = `awsrun [flags] -- COMMAND [ARGS...]
    alias claude='awsrun -p dev -- claude'`
 
 const description = `awsrun runs COMMAND with AWS credentials for a profile and keeps them fresh for as
-long as COMMAND runs: SSO, assume-role, credential_process and static keys, refreshed before
-they expire, served to COMMAND's own AWS SDK through a private loopback endpoint.
+long as COMMAND runs: SSO, aws login, assume-role, credential_process and static keys,
+refreshed before they expire, served to COMMAND's own AWS SDK through a private loopback
+endpoint.
 
 Exit status: COMMAND's own; 128+N if a signal N killed it; 126 not executable; 127 not found;
 2 usage; 65 malformed config file; 69 credentials unavailable; 70 internal error;
-77 AWS refused (e.g. SSO session ended); 78 profile missing or incomplete, nested awsrun
+77 AWS refused (e.g. SSO or aws login session ended); 78 profile missing or incomplete, nested awsrun
 for another profile, or a credential_process that loops through awsrun.`
 
 // newApp builds the CLI. The action receives one validated wrapper.Config.
@@ -65,11 +66,11 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 			&cli.DurationFlag{Name: "restart-splay", EnvVars: []string{"AWSRUN_RESTART_SPLAY"},
 				Usage: "env mode: wait a random time up to this long before each restart"},
 			&cli.StringFlag{Name: "login", Value: "prompt", EnvVars: []string{"AWSRUN_LOGIN"},
-				Usage: "when the SSO session ends: never, prompt (show the login command) or auto (run it, one login at a time)"},
+				Usage: "when the SSO or aws login session ends: never, prompt (show the login command) or auto (run it, one login at a time)"},
 			&cli.StringFlag{Name: "login-command", EnvVars: []string{"AWSRUN_LOGIN_COMMAND"},
-				Usage: "the login --login auto runs (default: aws sso login --profile PROFILE)"},
+				Usage: "the login --login auto runs (default: aws sso login --profile PROFILE for SSO, aws login --profile PROFILE for aws login profiles)"},
 			&cli.StringFlag{Name: "warn-before", Value: "30m,5m", EnvVars: []string{"AWSRUN_WARN_BEFORE"},
-				Usage: "warn this long before the SSO session ends (comma-separated; empty for none)"},
+				Usage: "warn this long before the SSO session ends (comma-separated; empty for none; an aws login session's end is not known ahead)"},
 			&cli.BoolFlag{Name: "notify", Value: true, EnvVars: []string{"AWSRUN_NOTIFY"},
 				Usage: "also show warnings as desktop notifications (notify-send, osascript)"},
 			&cli.StringFlag{Name: "log-level", Value: "warn", EnvVars: []string{"AWSRUN_LOG_LEVEL"},

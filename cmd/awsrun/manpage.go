@@ -49,6 +49,7 @@ var manFiles = []struct{ name, meaning string }{
 	{"~/.aws/config", "Profiles, sso-session sections and settings (or $AWS_CONFIG_FILE). Watched: edits apply at once. Never written."},
 	{"~/.aws/credentials", "Access keys (or $AWS_SHARED_CREDENTIALS_FILE). Watched; never written."},
 	{"~/.aws/sso/cache/", "The SSO tokens aws sso login writes; a new login is picked up at once."},
+	{"~/.aws/login/cache/", "The tokens aws login writes (or $AWS_LOGIN_CACHE_DIRECTORY); a new login is picked up at once, and awsrun writes its renewals back there (atomically, mode 0600) as the AWS CLI does."},
 	{"~/.aws/cli/cache/", "The AWS CLI's credential cache; awsrun doctor --fix removes its expired entries."},
 	{"$XDG_RUNTIME_DIR/awsrun/, $TMPDIR/awsrun-UID/", "The per-user registry of running awsrun processes (awsrun status, awsrun export) and the lock for --login auto; 0700, files 0600, removed on exit."},
 }

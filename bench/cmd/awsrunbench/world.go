@@ -59,3 +59,37 @@ func (w *world) writeToken(tok string) error {
 	})
 	return err
 }
+
+// loginARN is the identity of the bench's `aws login` session (profile console).
+const loginARN = "arn:aws:iam::123456789012:user/bench-console"
+
+// stageLogin adds what `aws login` leaves behind (profile console, its token cache with access
+// credentials valid 15 minutes) and returns the environment that points the sign-in service at
+// the fake. Only the sections that need it call it, so the others measure the world they did.
+func (w *world) stageLogin() ([]string, error) {
+	f, err := os.OpenFile(filepath.Join(w.home, ".aws", "config"), os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	_, err = f.WriteString("\n" + fakeaws.LoginConfig(loginARN))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.writeLogin(); err != nil {
+		return nil, err
+	}
+	return append(append([]string{}, w.env...), w.fake.SigninEndpointEnv()...), nil
+}
+
+// writeLogin logs in again as `aws login` in another terminal would (a new DPoP key, new
+// credentials, written by rename) and returns the new access key id.
+func (w *world) writeLogin() (string, error) {
+	st, err := w.fake.StageLogin(filepath.Join(w.home, ".aws", "login", "cache"), fakeaws.LoginOptions{Session: loginARN})
+	if err != nil {
+		return "", err
+	}
+	return st.Credential.AccessKeyID, nil
+}
