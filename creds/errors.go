@@ -42,7 +42,7 @@ func (e *LoginRequiredError) Unwrap() error { return e.Err }
 // Hint is the command that fixes it.
 func (e *LoginRequiredError) Hint() string {
 	if e.Login {
-		return "aws login --profile " + e.Profile
+		return "aws login --profile " + shellquote.Quote(e.Profile)
 	}
 	if e.Profile == "" {
 		return "aws sso login"

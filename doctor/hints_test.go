@@ -21,6 +21,7 @@ func TestFixLinesQuoteHostileNames(t *testing.T) {
 			want []string
 		}{
 			{d.fixFor(&creds.LoginRequiredError{Profile: name}), []string{"aws", "sso", "login", "--profile", name}},
+			{d.fixFor(&creds.LoginRequiredError{Profile: name, Login: true}), []string{"aws", "login", "--profile", name}},
 			{d.fixFor(&creds.ProfileNotFoundError{Name: name}), []string{"aws", "configure", "sso", "--profile", name}},
 			{d.fixFor(&creds.IncompleteProfileError{Profile: name}), []string{"aws", "configure", "sso", "--profile", name}},
 			{d.fixFor(errors.New("something else")), []string{"aws", "sts", "get-caller-identity", "--profile", name, "--debug"}},
