@@ -134,6 +134,7 @@ func bedrockKeys(fake *fakeaws.Server) []string {
 type claudeLoopRun struct {
 	t        *testing.T
 	cmd      *exec.Cmd
+	fake     *fakeaws.Server // the world's fake, whose changes wake waitFor
 	out      testutil.LockedBuffer
 	stopFile string
 	done     chan error
@@ -143,7 +144,7 @@ type claudeLoopRun struct {
 func (w *world) startClaudeLoop(argv []string, extraEnv ...string) *claudeLoopRun {
 	t := w.t
 	t.Helper()
-	r := &claudeLoopRun{t: t, stopFile: filepath.Join(t.TempDir(), "stop"), done: make(chan error, 1)}
+	r := &claudeLoopRun{t: t, fake: w.fake, stopFile: filepath.Join(t.TempDir(), "stop"), done: make(chan error, 1)}
 	r.cmd = exec.Command(argv[0], argv[1:]...)
 	r.cmd.Env = append(append(append([]string{}, w.env...), "STOP_FILE="+r.stopFile, "LOOP_SECONDS=150"), extraEnv...)
 	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
@@ -177,20 +178,30 @@ func (r *claudeLoopRun) stop() error {
 	}
 }
 
-// waitFor polls cond until it holds, failing t if the loop ends first or limit passes.
+// waitFor waits until cond holds, failing t if the loop ends first or limit passes. cond may
+// read the fake's state and the loop's output: it is checked once, then again each time the
+// fake records a change or the loop writes.
 func (r *claudeLoopRun) waitFor(what string, limit time.Duration, cond func() bool) {
 	r.t.Helper()
-	deadline := time.After(limit)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	for {
+		// Taken before the check, so no change after it is missed.
+		faked, wrote := r.fake.Changed(), r.out.Changed()
+		if cond() {
+			return
+		}
 		select {
 		case err := <-r.done:
 			r.done <- err
+			if cond() { // the loop's last output may be what cond waited for
+				return
+			}
 			r.t.Fatalf("loop ended (%v) before %s; output:\n%s", err, what, r.out.String())
-		case <-deadline:
-			r.t.Fatalf("timed out waiting for %s; output:\n%s", what, r.out.String())
-		case <-tick.C:
+		case <-deadline.C:
+			r.t.Fatalf("timed out after %v waiting for %s; output:\n%s", limit, what, r.out.String())
+		case <-faked:
+		case <-wrote:
 		}
 	}
 }

@@ -67,14 +67,7 @@ func TestClaudeCodeTrafficStaysOnLoopback(t *testing.T) {
 		tm := openTerm(t, append(traceArgs(trace), awsrunBin, "-p", "sso", "--", bin), dir, w.env, 30, 100)
 		tm.waitText(tuiPrompt, 60*time.Second)
 		tm.ask(claudeQuestion)
-		tm.quitWithCtrlC(func() bool {
-			select {
-			case <-tm.done:
-				return true
-			default:
-				return false
-			}
-		}, nil)
+		tm.quitWithCtrlC(tm.cmd.Process.Pid, nil) // strace, which exits with awsrun
 		if code, err := tm.exit(30 * time.Second); err != nil || code != 0 {
 			t.Fatalf("strace awsrun -- claude exited %d (%v)", code, err)
 		}

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
@@ -25,8 +26,9 @@ type term struct {
 	master *os.File
 	cmd    *exec.Cmd
 	mu     sync.Mutex
-	out    []byte // everything written to the terminal so far
-	mark   int    // start of the output the next wait looks at
+	out    []byte        // everything written to the terminal so far
+	mark   int           // start of the output the next wait looks at
+	grew   chan struct{} // handed out by changed, closed when out grows
 	done   chan struct{}
 	read   chan struct{} // closed when the master read loop ends
 }
@@ -60,13 +62,25 @@ func openTerm(t *testing.T, argv []string, dir string, env []string, rows, cols 
 	}
 	slave.Close()
 	go func() {
-		defer close(tm.read)
+		defer func() {
+			tm.mu.Lock()
+			defer tm.mu.Unlock()
+			close(tm.read) // under mu: changed hands out tm.read from now on
+			if tm.grew != nil {
+				close(tm.grew)
+				tm.grew = nil
+			}
+		}()
 		buf := make([]byte, 32<<10)
 		for {
 			n, err := master.Read(buf)
 			if n > 0 {
 				tm.mu.Lock()
 				tm.out = append(tm.out, buf[:n]...)
+				if tm.grew != nil {
+					close(tm.grew)
+					tm.grew = nil
+				}
 				tm.mu.Unlock()
 			}
 			if err != nil {
@@ -145,21 +159,60 @@ func (tm *term) setMark() {
 	tm.mu.Unlock()
 }
 
+// changed returns a channel closed when the terminal next writes output (or the read loop
+// ends). Take it before reading the output, and no chunk in between is missed.
+func (tm *term) changed() <-chan struct{} {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	select {
+	case <-tm.read:
+		return tm.read // no more output will come
+	default:
+	}
+	if tm.grew == nil {
+		tm.grew = make(chan struct{})
+	}
+	return tm.grew
+}
+
 // waitFor waits until cond holds for the output since the mark, failing t after limit.
 func (tm *term) waitFor(what string, limit time.Duration, cond func(screen string) bool) string {
 	tm.t.Helper()
-	deadline := time.After(limit)
-	tick := time.NewTicker(25 * time.Millisecond)
-	defer tick.Stop()
+	s, err := tm.waitOr(limit, nil, cond)
+	if err != nil {
+		tm.t.Fatalf("waiting for %s: %v; terminal since the mark:\n%q", what, err, tail(s, 3000))
+	}
+	return s
+}
+
+// errStopped is waitOr's answer when its stop channel closed before the condition held.
+var errStopped = errors.New("stopped before the condition held")
+
+// waitOr waits until cond holds for the output since the mark, checking it once and then
+// again on each chunk the terminal writes. It gives up when limit passes, when the terminal's
+// output ends (the master closed) or when stop closes (nil never does; errStopped then). It
+// returns the output since the mark either way.
+func (tm *term) waitOr(limit time.Duration, stop <-chan struct{}, cond func(screen string) bool) (string, error) {
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
 	for {
+		grew := tm.changed() // before the read, so no chunk after it is missed
 		s := tm.since()
 		if cond(s) {
-			return s
+			return s, nil
 		}
 		select {
-		case <-deadline:
-			tm.t.Fatalf("timed out waiting for %s; terminal since the mark:\n%q", what, tail(s, 3000))
-		case <-tick.C:
+		case <-grew:
+			if grew == tm.read { // no more output will come; it was checked above
+				return tm.since(), errors.New("the terminal's output ended")
+			}
+		case <-stop:
+			if s = tm.since(); cond(s) {
+				return s, nil
+			}
+			return s, errStopped
+		case <-deadline.C:
+			return s, fmt.Errorf("not within %v", limit)
 		}
 	}
 }

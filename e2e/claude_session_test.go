@@ -115,17 +115,22 @@ func keyExpiry(t *testing.T, fake *fakeaws.Server, id string) time.Time {
 }
 
 // waitUntilExpired waits for the fake's clock (the real one here) to pass expiry, the
-// condition the next turn is about.
+// condition the next turn is about. The moment is known, so the wait is a timer to it; the
+// timer runs on the monotonic clock and the fake reads the wall clock, so should the wall
+// clock have been set back meanwhile the timer is set again for what remains, within one
+// deadline.
 func waitUntilExpired(t *testing.T, expiry time.Time) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
+	deadline := time.NewTimer(time.Minute)
+	defer deadline.Stop()
 	for !time.Now().After(expiry) {
-		if time.Now().After(deadline) {
-			t.Fatalf("credential expiry %v did not pass", expiry)
+		at := time.NewTimer(time.Until(expiry) + time.Millisecond)
+		select {
+		case <-at.C:
+		case <-deadline.C:
+			at.Stop()
+			t.Fatalf("credential expiry %v did not pass within a minute (now %v)", expiry, time.Now())
 		}
-		<-tick.C
 	}
 }
 

@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/awsrun/awsrun/internal/fakeaws"
+	"github.com/awsrun/awsrun/internal/testutil"
 )
 
 // The screen texts of Claude Code 2.1.332 the TUI tests wait for.
@@ -63,12 +66,13 @@ func (tm *term) ask(question string) {
 	tm.waitText(fakeaws.BedrockReply, 60*time.Second)
 }
 
-// quitWithCtrlC presses Ctrl-C, checks Claude Code's hint, and presses it again to quit. A
-// second press that arrives after Claude Code's double-press window only shows the hint again,
-// so it is repeated (at most three times) until Claude Code exits.
-// afterHint, when not nil, runs once the first hint shows.
-func (tm *term) quitWithCtrlC(exited func() bool, afterHint func()) {
+// quitWithCtrlC presses Ctrl-C, checks Claude Code's hint, and presses it again to quit; pid
+// is the process whose exit shows it quit. A second press that arrives after Claude Code's
+// double-press window only shows the hint again, so it is repeated (at most three times) until
+// Claude Code exits. afterHint, when not nil, runs once the first hint shows.
+func (tm *term) quitWithCtrlC(pid int, afterHint func()) {
 	tm.t.Helper()
+	exited := exitOf(tm.t, pid, 3*time.Minute)
 	tm.setMark()
 	tm.typeKeys("\x03")
 	tm.waitText(tuiCtrlCHint, 30*time.Second)
@@ -78,17 +82,44 @@ func (tm *term) quitWithCtrlC(exited func() bool, afterHint func()) {
 	for i := 0; i < 3; i++ {
 		tm.setMark()
 		tm.typeKeys("\x03")
-		deadline := time.Now().Add(15 * time.Second)
-		for time.Now().Before(deadline) && !exited() && !hasText(tm.since(), tuiCtrlCHint) {
-			tm.waitFor("Claude Code to quit or hint again", time.Until(deadline)+time.Second, func(s string) bool {
-				return exited() || hasText(s, tuiCtrlCHint)
-			})
-		}
-		if exited() {
+		s, err := tm.waitOr(15*time.Second, exited, func(s string) bool { return hasText(s, tuiCtrlCHint) })
+		switch {
+		case errors.Is(err, errStopped):
 			return
+		case err != nil:
+			// The terminal closes as the process exits, a moment before its exit is reported.
+			select {
+			case <-exited:
+				return
+			case <-time.After(15 * time.Second):
+			}
+			tm.t.Fatalf("Claude Code neither quit nor showed the hint again on Ctrl-C: %v; terminal:\n%q", err, tail(s, 2000))
 		}
 	}
+	select {
+	case <-exited:
+		return
+	default:
+	}
 	tm.t.Fatalf("Claude Code did not quit on Ctrl-C Ctrl-C; terminal:\n%q", tail(tm.since(), 2000))
+}
+
+// exitOf returns a channel closed when pid exits, which must be running now (so its pid cannot
+// have been reused); the watch gives up after limit and the channel then stays open.
+func exitOf(t *testing.T, pid int, limit time.Duration) <-chan struct{} {
+	t.Helper()
+	w, err := testutil.WatchExit(pid)
+	if err != nil {
+		t.Fatalf("watch process %d: %v", pid, err)
+	}
+	ch := make(chan struct{})
+	go func() {
+		defer w.Close()
+		if w.Wait(limit) == nil {
+			close(ch)
+		}
+	}()
+	return ch
 }
 
 // TestClaudeCodeTUI runs the full-screen Claude Code in a pseudo-terminal, first alone and then
@@ -108,7 +139,7 @@ func TestClaudeCodeTUI(t *testing.T) {
 	alone := openTerm(t, []string{bin}, dir, append(append([]string{}, w.env...),
 		"AWS_ACCESS_KEY_ID="+ref.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+ref.SecretAccessKey, "AWS_SESSION_TOKEN="+ref.SessionToken), 30, 100)
 	alone.waitText(tuiPrompt, 60*time.Second)
-	alone.quitWithCtrlC(func() bool { return !alive(alone.cmd.Process.Pid) }, nil)
+	alone.quitWithCtrlC(alone.cmd.Process.Pid, nil)
 	wantStatus, _ := alone.exit(30 * time.Second)
 
 	// The SSO session ends in 100 s and awsrun warns 90 s ahead, so the warning falls while
@@ -146,11 +177,14 @@ func TestClaudeCodeTUI(t *testing.T) {
 
 	// A renewal that fails, and the SSO session-end warning, while Claude Code owns the screen.
 	w.fake.SetFault("GetRoleCredentials", fakeaws.Fault{Kind: fakeaws.FaultServerError})
-	pollUntil(t, "a failed renewal", 60*time.Second, func() bool { return w.fake.Faulted("GetRoleCredentials") > 0 })
-	pollUntil(t, "the SSO session-end notification", 60*time.Second, func() bool {
-		b, _ := os.ReadFile(notified)
-		return len(b) > 0
-	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := w.fake.WaitFor(ctx, func(f *fakeaws.Server) bool { return f.Faulted("GetRoleCredentials") > 0 }); err != nil {
+		t.Fatalf("waiting for a failed renewal: %v", err)
+	}
+	if err := testutil.WaitFile(notified, 60*time.Second, tm.done, func(b []byte) bool { return len(b) > 0 }); err != nil {
+		t.Fatalf("waiting for the SSO session-end notification (awsrun's notify-send): %v", err)
+	}
 	w.fake.ClearFault("GetRoleCredentials")
 	tm.ask(claudeQuestion + " (after the failed renewal)")
 
@@ -165,7 +199,7 @@ func TestClaudeCodeTUI(t *testing.T) {
 	if len(claude) != 1 {
 		t.Fatalf("awsrun has children %v, want Claude Code alone", claude)
 	}
-	tm.quitWithCtrlC(func() bool { return !alive(claude[0]) }, func() {
+	tm.quitWithCtrlC(claude[0], func() {
 		if !alive(tm.cmd.Process.Pid) || !alive(claude[0]) {
 			t.Fatalf("one Ctrl-C ended awsrun (%v) or Claude Code (%v); without awsrun it only shows the hint",
 				alive(tm.cmd.Process.Pid), alive(claude[0]))
@@ -211,10 +245,14 @@ func TestClaudeCodeTUIJobControl(t *testing.T) {
 	tm.setMark()
 	tm.typeKeys("\x1a")
 	tm.waitText(tuiSuspended, 30*time.Second)
+	// bash reports the job stopped once awsrun has stopped, and awsrun stops itself only after
+	// it saw Claude Code stop (child.Options.JobControl); both stay stopped until fg. So the
+	// line is the moment to look, once.
 	tm.waitText("Stopped", 30*time.Second)
-	pollUntil(t, "awsrun and Claude Code stopped", 30*time.Second, func() bool {
-		return procState(awsrun) == "T" && procState(claude) == "T"
-	})
+	if procState(awsrun) != "T" || procState(claude) != "T" {
+		t.Fatalf("bash reports the job stopped, but awsrun is in state %q and Claude Code in %q, want both T",
+			procState(awsrun), procState(claude))
+	}
 
 	tm.setMark()
 	tm.typeKeys("fg\r")
@@ -224,7 +262,7 @@ func TestClaudeCodeTUIJobControl(t *testing.T) {
 	}
 	tm.ask(claudeQuestion + " (after fg)")
 
-	tm.quitWithCtrlC(func() bool { return !alive(awsrun) }, nil)
+	tm.quitWithCtrlC(awsrun, nil)
 	tm.setMark()
 	tm.typeKeys("echo status=$?\r")
 	tm.waitText("status=0", 30*time.Second)
@@ -233,19 +271,4 @@ func TestClaudeCodeTUIJobControl(t *testing.T) {
 		t.Errorf("bash exited %d (%v)", code, err)
 	}
 	t.Logf("job control: Ctrl-Z stopped awsrun and Claude Code, fg resumed both and Claude Code answered %q again, the job ended with status 0", fakeaws.BedrockReply)
-}
-
-// pollUntil waits for cond with one deadline.
-func pollUntil(t *testing.T, what string, limit time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.After(limit)
-	tick := time.NewTicker(25 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
-		case <-tick.C:
-		}
-	}
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/awsrun/awsrun/internal/testutil"
 	"github.com/awsrun/awsrun/state"
 )
 
@@ -108,41 +110,32 @@ func TestTaintRenewalHidesProcessOutput(t *testing.T) {
 	logPath := filepath.Join(h, "awsrun.log")
 	sup := startSupervisor(t, w, "-p", "taint", "--log-file", logPath, "--", os.Args[0], "__child__", "trap")
 
-	var lastError string
-	deadline := time.After(60 * time.Second)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
+	// awsrun records the failure (status --json reads it live) before it logs it, so the log
+	// line is the moment to ask status.
+	if err := testutil.WaitFile(logPath, 60*time.Second, sup.done, func(log []byte) bool {
+		return strings.Contains(string(log), "credential refresh failed")
+	}); err != nil {
 		logText, _ := os.ReadFile(logPath)
-		if lastError == "" {
-			r := w.run(nil, "status", "--json")
-			assertNoTaint(t, "status --json", r.stdout+r.stderr)
-			var es []state.Entry
-			if err := json.Unmarshal([]byte(r.stdout), &es); err != nil || r.code != 0 {
-				t.Fatalf("status --json: exit %d %v\n%s\n%s", r.code, err, r.stdout, r.stderr)
-			}
-			if len(es) == 1 {
-				lastError = es[0].LastError
-			}
+		if errors.Is(err, testutil.ErrStopped) {
+			t.Fatalf("awsrun exited before a failed renewal: %s\nlog:\n%s", sup.stderr.String(), logText)
 		}
-		if lastError != "" && strings.Contains(string(logText), "credential refresh failed") {
-			assertNoTaint(t, "the log", string(logText))
-			assertNoTaint(t, "last_error", lastError)
-			if !strings.Contains(lastError, "credential_process printed output that is not valid credentials JSON") {
-				t.Errorf("last_error does not say what failed: %q", lastError)
-			}
-			if !strings.Contains(string(logText), "not valid credentials JSON") {
-				t.Errorf("the log does not say what failed:\n%s", logText)
-			}
-			break
-		}
-		select {
-		case <-sup.done:
-			t.Fatalf("awsrun exited: %s", sup.stderr.String())
-		case <-deadline:
-			t.Fatalf("no failed renewal in the log and status: last_error %q, log:\n%s", lastError, logText)
-		case <-tick.C:
-		}
+		t.Fatalf("no failed renewal in the log: %v\nlog:\n%s", err, logText)
+	}
+	logText, _ := os.ReadFile(logPath)
+	r := w.run(nil, "status", "--json")
+	assertNoTaint(t, "status --json", r.stdout+r.stderr)
+	var es []state.Entry
+	if err := json.Unmarshal([]byte(r.stdout), &es); err != nil || r.code != 0 || len(es) != 1 {
+		t.Fatalf("status --json: exit %d %v, want one entry\n%s\n%s", r.code, err, r.stdout, r.stderr)
+	}
+	lastError := es[0].LastError
+	assertNoTaint(t, "the log", string(logText))
+	assertNoTaint(t, "last_error", lastError)
+	if !strings.Contains(lastError, "credential_process printed output that is not valid credentials JSON") {
+		t.Errorf("last_error does not say what failed: %q", lastError)
+	}
+	if !strings.Contains(string(logText), "not valid credentials JSON") {
+		t.Errorf("the log does not say what failed:\n%s", logText)
 	}
 	assertNoTaint(t, "awsrun's stderr", sup.stderr.String())
 }

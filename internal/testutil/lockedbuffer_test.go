@@ -26,3 +26,39 @@ func TestLockedBufferConcurrent(t *testing.T) {
 		t.Errorf("%d lines, want 800", n)
 	}
 }
+
+// TestLockedBufferChanged: a channel taken before a write is closed by it, one taken after is
+// not closed until the next write.
+func TestLockedBufferChanged(t *testing.T) {
+	var b LockedBuffer
+	before := b.Changed()
+	select {
+	case <-before:
+		t.Fatal("Changed closed before any write")
+	default:
+	}
+	b.Write([]byte("x"))
+	select {
+	case <-before:
+	default:
+		t.Fatal("a write did not close the channel taken before it")
+	}
+	after := b.Changed()
+	select {
+	case <-after:
+		t.Fatal("the channel taken after the write is closed already")
+	default:
+	}
+	b.Write(nil) // writes nothing, changes nothing
+	select {
+	case <-after:
+		t.Fatal("an empty write closed the channel")
+	default:
+	}
+	b.Write([]byte("y"))
+	select {
+	case <-after:
+	default:
+		t.Fatal("the second write did not close the channel")
+	}
+}
