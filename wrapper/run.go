@@ -41,6 +41,9 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	if env["AWSRUN"] == "1" {
 		return runNested(ctx, cfg, env)
 	}
+	if err := checkProfileFilter(cfg, env); err != nil {
+		return Exit{}, err
+	}
 	s, err := newSession(ctx, cfg, env)
 	if err != nil {
 		return Exit{}, err

@@ -25,6 +25,8 @@ func classify(err error) (int, string) {
 		mfa        *creds.MFARequiredError
 		access     *creds.AccessError
 		resolve    *creds.ResolveError
+		unknown    *creds.UnknownProfilesError
+		notAllowed *creds.ProfileNotAllowedError
 		nested     *wrapper.NestedError
 		internal   *wrapper.InternalError
 		setup      *wrapper.SetupError
@@ -51,6 +53,10 @@ func classify(err error) (int, string) {
 	case errors.As(err, &unsafe):
 		// The writer's last line of defence: the checks where values enter name the source.
 		return exitDataErr, "check --region, AWS_REGION, AWS_DEFAULT_REGION and the profile's settings in the config file"
+	case errors.As(err, &unknown):
+		return exitConfig, "aws configure list-profiles   (then name only profiles it lists in --profiles or AWSRUN_PROFILES)"
+	case errors.As(err, &notAllowed):
+		return exitConfig, "run it from a shell outside awsrun, or start awsrun with the profile in --profiles"
 	case errors.As(err, &notFound):
 		if near := notFound.Nearest(); near != "" {
 			return exitConfig, "awsrun --profile " + shellquote.Quote(near) + " ..."
