@@ -151,6 +151,8 @@ func (s *session) serveEndpoint(ctx context.Context) (childEnv []string, closeAl
 	if err != nil {
 		return nil, nil, &SetupError{Dir: dir.path, Err: err}
 	}
+	socket, closeSocket := s.serveChildSocket(ctx, dir.path) // profiles.go: the child's other profiles
+	undo = append(undo, closeSocket)
 	region := s.region()
 	if region == "" {
 		log.Warn("profile sets no region; the command gets no AWS_REGION", "profile", cfg.Profile,
@@ -183,6 +185,7 @@ func (s *session) serveEndpoint(ctx context.Context) (childEnv []string, closeAl
 		credentialsFile: credsPath,
 		region:          region,
 		profile:         cfg.Profile,
+		socket:          socket,
 	}), closeAll, nil
 }
 

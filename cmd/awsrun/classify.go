@@ -27,6 +27,7 @@ func classify(err error) (int, string) {
 		resolve    *creds.ResolveError
 		unknown    *creds.UnknownProfilesError
 		notAllowed *creds.ProfileNotAllowedError
+		refused    *wrapper.ParentRefusedError
 		nested     *wrapper.NestedError
 		internal   *wrapper.InternalError
 		setup      *wrapper.SetupError
@@ -66,6 +67,8 @@ func classify(err error) (int, string) {
 		return exitConfig, shellquote.Join("aws", "configure", "sso", "--profile", incomplete.Profile)
 	case errors.As(err, &incomplete):
 		return exitConfig, configureHint(incomplete.Profile)
+	case errors.As(err, &refused):
+		return parentRefusal(refused)
 	case errors.As(err, &nested):
 		return exitConfig, "awsrun --profile " + shellquote.Quote(nested.Inner) + " ...   (from a shell outside the awsrun for profile " + shellquote.Quote(nested.Outer) + ")"
 	case errors.As(err, &login):

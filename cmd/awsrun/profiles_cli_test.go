@@ -3,8 +3,13 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/awsrun/awsrun/internal/fakeaws"
 )
@@ -44,5 +49,100 @@ func TestProfilesFlag(t *testing.T) {
 		if tc.code != 0 && strings.Contains(r.stdout, marker) {
 			t.Errorf("%v awsrun %q ran the command", tc.env, args)
 		}
+	}
+}
+
+// exportInChild runs `awsrun export ARGS` inside `awsrun -p sso [flags] --` and returns the
+// child's result (the export's own exit status is the child's).
+func (w *fakeWorld) exportInChild(flags []string, args ...string) result {
+	w.t.Helper()
+	script := w.awsrunScript("export-in-child", append([]string{"export"}, args...)...)
+	return w.run(nil, append(append([]string{"-p", "sso"}, flags...), "--", script)...)
+}
+
+// TestChildGetsOtherProfilesFromParent: inside awsrun -p sso, `awsrun export --profile role`
+// is answered by the parent over AWSRUN_SOCKET from the user's real files (the child's config
+// has no role of its own); --profiles refuses with exit 78 naming --profiles; an MFA profile
+// fails at once with 77; a missing one with 78.
+func TestChildGetsOtherProfilesFromParent(t *testing.T) {
+	w := newFakeWorld(t, fakeaws.Options{}, "")
+	type out struct{ AccessKeyId, Region, Profile string }
+	r := w.exportInChild(nil, "--profile", "role", "--format", "json")
+	var o out
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &o) != nil {
+		t.Fatalf("export --profile role in the child: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	var role *fakeaws.Credential
+	for _, c := range w.fake.Issued() {
+		if c.AccessKeyID == o.AccessKeyId {
+			role = &c
+		}
+	}
+	// The region is the child's AWS_REGION (the chosen profile's), as for every SDK in it.
+	if role == nil || !strings.Contains(role.ARN, "assumed-role/Deployer") || o.Region != "us-east-1" {
+		t.Errorf("export --profile role in the child got %+v (issued as %v), want the Deployer role in the child's region", o, role)
+	}
+	for _, tc := range []struct {
+		flags []string
+		code  int
+		want  string
+	}{
+		{[]string{"--profiles", "none"}, exitConfig, `profile "role" is not available inside this awsrun: it runs with --profiles none`},
+		{[]string{"--profiles", "base,mfa"}, exitConfig, `profile "role" is not available inside this awsrun: it is not in --profiles (base, mfa)`},
+	} {
+		before := w.fake.Calls("AssumeRole")
+		r := w.exportInChild(tc.flags, "--profile", "role", "--format", "credential-process")
+		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) || r.stdout != "" {
+			t.Errorf("%v: exit %d stdout %q stderr %s", tc.flags, r.code, r.stdout, r.stderr)
+		}
+		if !strings.Contains(r.stderr, "awsrun: try: start awsrun with the profile in --profiles") {
+			t.Errorf("%v: no hint naming --profiles: %s", tc.flags, r.stderr)
+		}
+		if n := w.fake.Calls("AssumeRole"); n != before {
+			t.Errorf("%v: a refused profile was resolved (%d AssumeRole calls)", tc.flags, n-before)
+		}
+	}
+	// The chosen profile is never refused.
+	if r := w.exportInChild([]string{"--profiles", "none"}, "--profile", "sso", "--format", "json"); r.code != 0 {
+		t.Errorf("--profiles none refused the chosen profile: exit %d %s", r.code, r.stderr)
+	}
+	done := make(chan result, 1)
+	go func() { done <- w.exportInChild(nil, "--profile", "mfa", "--format", "json") }()
+	select {
+	case r = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the parent waited for an MFA code")
+	}
+	if r.code != exitNoPerm || !strings.Contains(r.stderr, `profile "mfa" needs an MFA code`) || !strings.Contains(r.stderr, "mfa_process") {
+		t.Errorf("mfa profile: exit %d %s", r.code, r.stderr)
+	}
+	r = w.exportInChild(nil, "--profile", "nosuch", "--format", "json")
+	if r.code != exitConfig || !strings.Contains(r.stderr, `"nosuch" not found`) {
+		t.Errorf("missing profile: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// TestChildProfileSingleFlight: 50 concurrent `awsrun export --profile role` in one child make
+// one upstream call: the parent's lifecycle for role is shared.
+func TestChildProfileSingleFlight(t *testing.T) {
+	w := newFakeWorld(t, fakeaws.Options{}, "")
+	script := w.awsrunScript("export-role", "export", "--profile", "role", "--format", "credential-process")
+	loop := `fail=0; i=0; while [ $i -lt 50 ]; do i=$((i+1)); ("$0" >"$1/out.$i" 2>&1 || echo "export $i: exit $?" >>"$1/failed") & done; wait; cat "$1/failed" 2>/dev/null; grep -L AccessKeyId "$1"/out.* ; true`
+	dir := t.TempDir()
+	r := w.run(nil, "-p", "sso", "--", "sh", "-c", loop, script, dir)
+	if r.code != 0 || strings.TrimSpace(r.stdout) != "" {
+		t.Fatalf("50 exports: exit %d, failures:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	keys := map[string]bool{}
+	for i := 1; i <= 50; i++ {
+		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("out.%d", i)))
+		var o struct{ AccessKeyId string }
+		if err != nil || json.Unmarshal(b, &o) != nil {
+			t.Fatalf("export %d: %s %v", i, b, err)
+		}
+		keys[o.AccessKeyId] = true
+	}
+	if n := w.fake.Calls("AssumeRole"); n != 1 || len(keys) != 1 {
+		t.Errorf("50 concurrent exports: %d AssumeRole calls, %d distinct keys; want 1 and 1", n, len(keys))
 	}
 }
