@@ -141,6 +141,7 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 				ProfileExplicit: explicit,
 				Region:          region,
 				Profiles:        profiles,
+				Executable:      executable(),
 				Inject:          inject,
 				RefreshBefore:   c.Duration("refresh-before"),
 				Duration:        c.Duration("duration"),

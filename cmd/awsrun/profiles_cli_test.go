@@ -146,3 +146,37 @@ func TestChildProfileSingleFlight(t *testing.T) {
 		t.Errorf("50 concurrent exports: %d AssumeRole calls, %d distinct keys; want 1 and 1", n, len(keys))
 	}
 }
+
+// TestChildConfigHasEveryProfile: in endpoint mode the AWS CLI in the child runs with
+// --profile role and acts as role (the parent serves it through the child's config, which
+// runs awsrun export as role's credential_process), not as the chosen sso; under
+// --profiles none the same call fails naming --profiles, never falling through to sso.
+func TestChildConfigHasEveryProfile(t *testing.T) {
+	w := newFakeWorld(t, fakeaws.Options{}, "")
+	env := []string{"AWS_PAGER="}
+	for _, k := range []string{"PYENV_ROOT", "PYENV_VERSION", "LANG"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	if _, _, err := w.awsCLI(nil, "aws", "--version"); err != nil {
+		t.Skip("the AWS CLI does not run:", err)
+	}
+	call := `aws sts get-caller-identity --output json --profile role && AWS_PROFILE=role aws sts get-caller-identity --output json`
+	r := w.run(env, "-p", "sso", "--", "sh", "-c", call)
+	if r.code != 0 {
+		t.Fatalf("aws --profile role in the child: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	for i, out := range strings.SplitAfter(strings.TrimSpace(r.stdout), "}") {
+		if strings.TrimSpace(out) == "" {
+			continue
+		}
+		if arn := callerARN(t, out); !strings.Contains(arn, "assumed-role/Deployer") {
+			t.Errorf("call %d in the child acts as %s, want the role", i, arn)
+		}
+	}
+	r = w.run(env, "-p", "sso", "--profiles", "none", "--", "sh", "-c", "aws sts get-caller-identity --output json --profile role")
+	if r.code == 0 || !strings.Contains(r.stderr, "--profiles") || strings.Contains(r.stdout, "Arn") {
+		t.Errorf("--profiles none: aws --profile role: exit %d stdout %q stderr %s", r.code, r.stdout, r.stderr)
+	}
+}
