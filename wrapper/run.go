@@ -253,6 +253,9 @@ func hintFor(profile string) func(error) string {
 func runNested(ctx context.Context, cfg Config, env environ) (Exit, error) {
 	outer := env["AWSRUN_PROFILE"]
 	if cfg.ProfileExplicit && cfg.Profile != outer {
+		if env[SocketVar] != "" {
+			return runNestedOther(ctx, cfg, env) // nested.go
+		}
 		return Exit{}, &NestedError{Outer: outer, Inner: cfg.Profile}
 	}
 	cfg.Logger.Debug("nested awsrun: reusing the outer endpoint", "profile", outer)

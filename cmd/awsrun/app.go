@@ -21,8 +21,8 @@ they expire, served to COMMAND's own AWS SDK through a private loopback endpoint
 
 Exit status: COMMAND's own; 128+N if a signal N killed it; 126 not executable; 127 not found;
 2 usage; 65 malformed config file; 69 credentials unavailable; 70 internal error;
-77 AWS refused (e.g. SSO session ended); 78 profile missing or incomplete, nested awsrun
-for another profile, or a credential_process that loops through awsrun.`
+77 AWS refused (e.g. SSO session ended); 78 profile missing or incomplete, refused by
+--profiles, or a credential_process that loops through awsrun.`
 
 // newApp builds the CLI. The action receives one validated wrapper.Config.
 func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrapper.Config) error) *cli.App {

@@ -180,3 +180,32 @@ func TestChildConfigHasEveryProfile(t *testing.T) {
 		t.Errorf("--profiles none: aws --profile role: exit %d stdout %q stderr %s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestNestedAwsrunOtherProfile: `awsrun -p role -- aws ...` inside `awsrun -p sso` gets role
+// through the parent (it was refused with exit 78); --profiles still refuses it, before the
+// inner command runs.
+func TestNestedAwsrunOtherProfile(t *testing.T) {
+	w := newFakeWorld(t, fakeaws.Options{}, "")
+	env := []string{"AWS_PAGER="}
+	for _, k := range []string{"PYENV_ROOT", "PYENV_VERSION", "LANG"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	if _, _, err := w.awsCLI(nil, "aws", "--version"); err != nil {
+		t.Skip("the AWS CLI does not run:", err)
+	}
+	inner := w.awsrunScript("nested-role", "-p", "role", "--", "aws", "sts", "get-caller-identity", "--output", "json")
+	r := w.run(env, "-p", "sso", "--", inner)
+	if r.code != 0 {
+		t.Fatalf("nested awsrun -p role: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if arn := callerARN(t, r.stdout); !strings.Contains(arn, "assumed-role/Deployer") {
+		t.Errorf("nested awsrun -p role acts as %s", arn)
+	}
+	marker := w.awsrunScript("nested-marker", "-p", "role", "--", "sh", "-c", "echo inner-ran")
+	r = w.run(env, "-p", "sso", "--profiles", "base", "--", marker)
+	if r.code != exitConfig || !strings.Contains(r.stderr, `profile "role" is not available inside this awsrun: it is not in --profiles (base)`) || strings.Contains(r.stdout, "inner-ran") {
+		t.Errorf("nested awsrun for a refused profile: exit %d stdout %q stderr %s", r.code, r.stdout, r.stderr)
+	}
+}
