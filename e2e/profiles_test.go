@@ -178,3 +178,37 @@ func TestOtherProfileRefusedWithRealClients(t *testing.T) {
 		})
 	}
 }
+
+// TestOtherProfileAwsrunUnderPathWithSpace: awsrun installed under a directory whose name has a
+// space and a quote still serves another profile: the child's config quotes the path in every
+// credential_process, and the AWS CLI v1 and v2 run it.
+func TestOtherProfileAwsrunUnderPathWithSpace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	w := newWorld(t, time.Hour)
+	dir := filepath.Join(w.home, "my tools's bin")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "awsrun")
+	if err := os.Symlink(awsrunBin, bin); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-p", "sso", "--", "bash", "-c", profileClientsScript)
+	cmd.Env = append(append(append([]string{}, w.env...), profileClientsEnv(t, w)...), "ROUNDS=1")
+	outb, err := cmd.CombinedOutput()
+	out := string(outb)
+	if err != nil {
+		t.Fatalf("awsrun: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("want 4 client results, got:\n%s", out)
+	}
+	for _, line := range lines {
+		if !strings.HasPrefix(line, "ok ") || !strings.Contains(line, "assumed-role/Deployer") {
+			t.Errorf("want a call as role, got: %s", line)
+		}
+	}
+}
