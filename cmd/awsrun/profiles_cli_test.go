@@ -209,3 +209,37 @@ func TestNestedAwsrunOtherProfile(t *testing.T) {
 		t.Errorf("nested awsrun for a refused profile: exit %d stdout %q stderr %s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestChildConfigWith200Profiles: a config with 200 more profiles gives the child a section for
+// each, every one a credential_process of this awsrun with the profile's own region, and one
+// of them picked at random works through the parent.
+func TestChildConfigWith200Profiles(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(worldConfig)
+	for i := range 200 {
+		fmt.Fprintf(&b, "\n[profile p%03d]\nrole_arn = arn:aws:iam::123456789012:role/Deployer\nsource_profile = base\nregion = eu-west-%d\n", i, 1+i%3)
+	}
+	w := newFakeWorld(t, fakeaws.Options{}, b.String())
+	exportP := w.awsrunScript("export-p137", "export", "--profile", "p137", "--format", "json")
+	r := w.run(nil, "-p", "sso", "--", "sh", "-c", `cat "$AWS_CONFIG_FILE" && echo ===== && "$0"`, exportP)
+	cfg, exported, ok := strings.Cut(r.stdout, "=====\n")
+	if r.code != 0 || !ok {
+		t.Fatalf("exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	for i := range 200 {
+		section := fmt.Sprintf("[profile p%03d]\n", i)
+		at := strings.Index(cfg, section)
+		if at < 0 {
+			t.Fatalf("the child's config lacks %s", section)
+		}
+		body, _, _ := strings.Cut(cfg[at+len(section):], "\n[")
+		if !strings.Contains(body, fmt.Sprintf("region = eu-west-%d\n", 1+i%3)) ||
+			!strings.Contains(body, fmt.Sprintf("export --profile 'p%03d' --format credential-process", i)) ||
+			strings.Contains(body, "role_arn") || strings.Contains(body, "source_profile") {
+			t.Fatalf("section p%03d:\n%s", i, body)
+		}
+	}
+	if !strings.Contains(exported, `"AccessKeyId":"ASIA`) || strings.Contains(r.stderr, "error") {
+		t.Errorf("export --profile p137 in the child: %s %s", exported, r.stderr)
+	}
+}
