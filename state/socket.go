@@ -38,6 +38,9 @@ const (
 
 type request struct {
 	Op string `json:"op"` // "credentials" or "status"
+	// Profile asks for another profile's credentials (op "credentials"); empty is the
+	// supervisor's own. Only a ProfileProvider answers it.
+	Profile string `json:"profile,omitempty"`
 }
 
 type wireCredentials struct {
@@ -56,6 +59,8 @@ type response struct {
 	Status      *Entry           `json:"status,omitempty"`
 	// Error is the provider's error message; providers keep their errors free of secrets.
 	Error string `json:"error,omitempty"`
+	// Code says what kind of error, for the client's exit status (see ProfileError).
+	Code string `json:"code,omitempty"`
 }
 
 // ErrNoSocket is returned by Serve when the socket path would be too long for the OS.
@@ -100,6 +105,7 @@ type server struct {
 	cancel context.CancelFunc
 	region func() string
 	wg     sync.WaitGroup
+	queue  bool // a busy server makes new exchanges wait instead of closing them
 }
 
 func (s *server) acceptLoop() {
@@ -113,8 +119,17 @@ func (s *server) acceptLoop() {
 		select {
 		case sem <- struct{}{}:
 		default:
-			c.Close() // busy: the client falls back to resolving by itself
-			continue
+			if !s.queue {
+				c.Close() // busy: the client falls back to resolving by itself
+				continue
+			}
+			// A child has no fallback: its request waits for a slot (within its own deadline).
+			select {
+			case sem <- struct{}{}:
+			case <-s.ctx.Done():
+				c.Close()
+				return
+			}
 		}
 		s.wg.Add(1)
 		go func() {
@@ -143,17 +158,17 @@ func (s *server) handle(c net.Conn) {
 	switch req.Op {
 	case "credentials":
 		ctx, cancel := context.WithTimeout(s.ctx, connTimeout)
-		cr, err := s.p.Credentials(ctx)
+		cr, region, err := s.credentials(ctx, req.Profile)
 		cancel()
 		if err != nil {
-			resp.Error = err.Error()
+			resp.Error, resp.Code = err.Error(), errorCode(err)
 			break
 		}
 		resp.Credentials = &wireCredentials{
 			AccessKeyID: cr.AccessKeyID, SecretAccessKey: cr.SecretAccessKey, SessionToken: cr.SessionToken,
 			CanExpire: cr.CanExpire, Expires: cr.Expires, AccountID: cr.AccountID, Source: cr.Source,
 		}
-		resp.Region = s.region()
+		resp.Region = region
 	case "status":
 		e := s.p.Status()
 		e.Live = true
@@ -183,7 +198,13 @@ type Served struct {
 
 // FetchCredentials asks the supervisor listening on socket for its current credentials.
 func FetchCredentials(ctx context.Context, socket string) (Served, error) {
-	resp, err := exchange(ctx, socket, "credentials")
+	return FetchProfileCredentials(ctx, socket, "")
+}
+
+// FetchProfileCredentials asks the supervisor listening on socket for profile's credentials
+// ("" is its own). A refusal with a code is a *ProfileError.
+func FetchProfileCredentials(ctx context.Context, socket, profile string) (Served, error) {
+	resp, err := exchange(ctx, socket, request{Op: "credentials", Profile: profile})
 	if err != nil {
 		return Served{}, err
 	}
@@ -202,7 +223,7 @@ func FetchCredentials(ctx context.Context, socket string) (Served, error) {
 
 // FetchStatus asks the supervisor listening on socket for its live entry.
 func FetchStatus(ctx context.Context, socket string) (Entry, error) {
-	resp, err := exchange(ctx, socket, "status")
+	resp, err := exchange(ctx, socket, request{Op: "status"})
 	if err != nil {
 		return Entry{}, err
 	}
@@ -212,7 +233,8 @@ func FetchStatus(ctx context.Context, socket string) (Entry, error) {
 	return *resp.Status, nil
 }
 
-func exchange(ctx context.Context, socket, op string) (*response, error) {
+func exchange(ctx context.Context, socket string, r request) (*response, error) {
+	op := r.Op
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
@@ -227,7 +249,7 @@ func exchange(ctx context.Context, socket, op string) (*response, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		c.SetDeadline(dl)
 	}
-	req, _ := json.Marshal(request{Op: op})
+	req, _ := json.Marshal(r)
 	if _, err := c.Write(append(req, '\n')); err != nil {
 		return nil, fmt.Errorf("ask supervisor for %s: %w", op, err)
 	}
@@ -238,6 +260,9 @@ func exchange(ctx context.Context, socket, op string) (*response, error) {
 	var resp response
 	if err := json.Unmarshal(line, &resp); err != nil {
 		return nil, fmt.Errorf("ask supervisor for %s: bad answer", op)
+	}
+	if resp.Error != "" && resp.Code != "" {
+		return nil, &ProfileError{Code: resp.Code, Message: resp.Error}
 	}
 	if resp.Error != "" {
 		return nil, fmt.Errorf("supervisor: %s", resp.Error)

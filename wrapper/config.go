@@ -10,6 +10,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/awsrun/awsrun/creds"
 )
 
 // Injection modes.
@@ -28,6 +30,12 @@ type Config struct {
 	ProfileExplicit bool
 	// Region overrides the profile's region for awsrun and the child.
 	Region string
+	// Profiles says which of the user's other profiles the child may use (--profiles); the zero
+	// value allows all of them.
+	Profiles creds.ProfileFilter
+	// Executable is awsrun's absolute path, which the child's config runs as every other
+	// profile's credential_process (endpoint mode); empty keeps the child to [default] alone.
+	Executable string
 	// Inject is InjectEndpoint (default) or InjectEnv.
 	Inject string
 	// RefreshBefore is the most awsrun renews ahead of expiry; see renewAt.

@@ -17,7 +17,7 @@ var scrubbed = []string{
 	"AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 	"AWS_CREDENTIAL_FILE", "AWS_BEARER_TOKEN_BEDROCK",
 	"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
-	ResolveChainVar,
+	ResolveChainVar, SocketVar,
 }
 
 // ResolveChainVar lists the profiles that awsrun processes up the process tree are resolving
@@ -67,6 +67,7 @@ type childEnvInput struct {
 	credentialsFile string
 	region          string
 	profile         string
+	socket          string // the parent's socket for the child's other profiles; "" for none
 }
 
 // buildChildEnv implements the child-environment contract of design.md: hide every other
@@ -88,5 +89,8 @@ func buildChildEnv(in childEnvInput) []string {
 	}
 	e.set("AWSRUN", "1")
 	e.set("AWSRUN_PROFILE", in.profile)
+	if in.socket != "" {
+		e.set(SocketVar, in.socket)
+	}
 	return e.list()
 }

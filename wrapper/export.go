@@ -69,6 +69,9 @@ func Resolve(ctx context.Context, in ResolveInput) (Resolved, error) {
 	if env["AWSRUN"] == "1" {
 		outer := env["AWSRUN_PROFILE"]
 		if in.ProfileExplicit && in.Profile != outer {
+			if sock := env[SocketVar]; sock != "" {
+				return fromParentSocket(ctx, sock, in) // exportprofile.go
+			}
 			return Resolved{}, &NestedError{Outer: outer, Inner: in.Profile}
 		}
 		return fromParent(ctx, env)

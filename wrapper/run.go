@@ -41,6 +41,9 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	if env["AWSRUN"] == "1" {
 		return runNested(ctx, cfg, env)
 	}
+	if err := checkProfileFilter(cfg, env); err != nil {
+		return Exit{}, err
+	}
 	s, err := newSession(ctx, cfg, env)
 	if err != nil {
 		return Exit{}, err
@@ -148,6 +151,8 @@ func (s *session) serveEndpoint(ctx context.Context) (childEnv []string, closeAl
 	if err != nil {
 		return nil, nil, &SetupError{Dir: dir.path, Err: err}
 	}
+	socket, closeSocket := s.serveChildSocket(ctx, dir.path) // profiles.go: the child's other profiles
+	undo = append(undo, closeSocket)
 	region := s.region()
 	if region == "" {
 		log.Warn("profile sets no region; the command gets no AWS_REGION", "profile", cfg.Profile,
@@ -180,6 +185,7 @@ func (s *session) serveEndpoint(ctx context.Context) (childEnv []string, closeAl
 		credentialsFile: credsPath,
 		region:          region,
 		profile:         cfg.Profile,
+		socket:          socket,
 	}), closeAll, nil
 }
 
@@ -266,6 +272,9 @@ func withEndedSession(hint func(error) string, last func() error) func(error) st
 func runNested(ctx context.Context, cfg Config, env environ) (Exit, error) {
 	outer := env["AWSRUN_PROFILE"]
 	if cfg.ProfileExplicit && cfg.Profile != outer {
+		if env[SocketVar] != "" {
+			return runNestedOther(ctx, cfg, env) // nested.go
+		}
 		return Exit{}, &NestedError{Outer: outer, Inner: cfg.Profile}
 	}
 	cfg.Logger.Debug("nested awsrun: reusing the outer endpoint", "profile", outer)

@@ -38,6 +38,7 @@ type session struct {
 	lastFileErr   string
 	childConfig   []byte
 	writeChildCfg func([]byte) error // endpoint mode: rewrite the child's private config
+	worldWarned   string             // worldconfig.go: the left-out profiles last warned about
 
 	notifier  *desktop.Notifier
 	loggingIn atomic.Bool
@@ -162,7 +163,7 @@ func (s *session) renderChildConfig() ([]byte, error) {
 	defer s.mu.Unlock()
 	region := s.src.Region()
 	if p := s.src.Profile(); p != nil {
-		return p.ChildConfig(region)
+		return s.worldConfig(p, region) // worldconfig.go: every profile of the user's
 	}
 	return (&creds.Profile{}).ChildConfig(region)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/awsrun/awsrun/creds"
 	"github.com/awsrun/awsrun/wrapper"
 	"github.com/urfave/cli/v2"
 )
@@ -21,8 +22,8 @@ endpoint.
 
 Exit status: COMMAND's own; 128+N if a signal N killed it; 126 not executable; 127 not found;
 2 usage; 65 malformed config file; 69 credentials unavailable; 70 internal error;
-77 AWS refused (e.g. SSO or aws login session ended); 78 profile missing or incomplete, nested awsrun
-for another profile, or a credential_process that loops through awsrun.`
+77 AWS refused (e.g. SSO or aws login session ended); 78 profile missing or incomplete, refused by
+--profiles, or a credential_process that loops through awsrun.`
 
 // newApp builds the CLI. The action receives one validated wrapper.Config.
 func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrapper.Config) error) *cli.App {
@@ -49,6 +50,8 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 				Usage: "profile to use (default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, then \"default\")"},
 			&cli.StringFlag{Name: "region", EnvVars: []string{"AWSRUN_REGION"},
 				Usage: "region for the command (default: $AWS_REGION, $AWS_DEFAULT_REGION, then the profile's)"},
+			&cli.StringFlag{Name: "profiles", Value: "all", EnvVars: []string{"AWSRUN_PROFILES"},
+				Usage: "which of your other profiles the command may use: all, none or NAME,NAME... (the chosen one always)"},
 			&cli.StringFlag{Name: "inject", Value: wrapper.InjectEndpoint, EnvVars: []string{"AWSRUN_INJECT"},
 				Usage: "how the command gets credentials: endpoint (credential endpoint, no restarts) or env (variables, restarts)"},
 			&cli.DurationFlag{Name: "refresh-before", Value: wrapper.DefaultRefreshBefore, EnvVars: []string{"AWSRUN_REFRESH_BEFORE"},
@@ -116,6 +119,10 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 			if err != nil {
 				return &usageError{err: err}
 			}
+			profiles, err := creds.ParseProfileFilter(c.String("profiles"))
+			if err != nil {
+				return &usageError{err: err}
+			}
 			logger, g, closer, err := newLogger(level, c.String("log-file"), stderr)
 			if err != nil {
 				return &usageError{err: err}
@@ -134,6 +141,8 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 				Profile:         profile,
 				ProfileExplicit: explicit,
 				Region:          region,
+				Profiles:        profiles,
+				Executable:      executable(),
 				Inject:          inject,
 				RefreshBefore:   c.Duration("refresh-before"),
 				Duration:        c.Duration("duration"),

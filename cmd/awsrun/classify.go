@@ -25,6 +25,9 @@ func classify(err error) (int, string) {
 		mfa        *creds.MFARequiredError
 		access     *creds.AccessError
 		resolve    *creds.ResolveError
+		unknown    *creds.UnknownProfilesError
+		notAllowed *creds.ProfileNotAllowedError
+		refused    *wrapper.ParentRefusedError
 		nested     *wrapper.NestedError
 		internal   *wrapper.InternalError
 		setup      *wrapper.SetupError
@@ -51,6 +54,10 @@ func classify(err error) (int, string) {
 	case errors.As(err, &unsafe):
 		// The writer's last line of defence: the checks where values enter name the source.
 		return exitDataErr, "check --region, AWS_REGION, AWS_DEFAULT_REGION and the profile's settings in the config file"
+	case errors.As(err, &unknown):
+		return exitConfig, "aws configure list-profiles   (then name only profiles it lists in --profiles or AWSRUN_PROFILES)"
+	case errors.As(err, &notAllowed):
+		return exitConfig, "run it from a shell outside awsrun, or start awsrun with the profile in --profiles"
 	case errors.As(err, &notFound):
 		if near := notFound.Nearest(); near != "" {
 			return exitConfig, "awsrun --profile " + shellquote.Quote(near) + " ..."
@@ -60,6 +67,8 @@ func classify(err error) (int, string) {
 		return exitConfig, shellquote.Join("aws", "configure", "sso", "--profile", incomplete.Profile)
 	case errors.As(err, &incomplete):
 		return exitConfig, configureHint(incomplete.Profile)
+	case errors.As(err, &refused):
+		return parentRefusal(refused)
 	case errors.As(err, &nested):
 		return exitConfig, "awsrun --profile " + shellquote.Quote(nested.Inner) + " ...   (from a shell outside the awsrun for profile " + shellquote.Quote(nested.Outer) + ")"
 	case errors.As(err, &login):

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/awsrun/awsrun/wrapper"
 	"github.com/urfave/cli/v2"
@@ -55,12 +56,15 @@ func subcommandUsage(c *cli.Context, err error, _ bool) error {
 	return &usageError{err: err, cmd: c.Command}
 }
 
-// profileFlags are the flags doctor and export take themselves; the root's -p and --region
-// (and AWSRUN_PROFILE, AWSRUN_REGION) apply when they are not given.
+// profileFlags are the flags doctor and export take themselves, so every global flag that means
+// something to them works on either side of the subcommand's name; the root's (and AWSRUN_PROFILE,
+// AWSRUN_REGION, AWSRUN_DURATION, AWSRUN_NO_SESSION) apply when they are not given.
 func profileFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "profile", Aliases: []string{"p"}, Usage: "profile to use (default: as for running a command)"},
 		&cli.StringFlag{Name: "region", Usage: "region (default: $AWS_REGION, $AWS_DEFAULT_REGION, then the profile's)"},
+		&cli.DurationFlag{Name: "duration", Usage: "session length to ask for (default: 1h, as for running a command)"},
+		&cli.BoolFlag{Name: "no-session", Usage: "serve long-term access keys as they are instead of trading them for session credentials"},
 		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (default: warn)"},
 		&cli.StringFlag{Name: "log-file", Usage: "append awsrun's log to this file (default: stderr)"},
 	}
@@ -78,6 +82,26 @@ func inherited(c *cli.Context, name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// inheritedDuration and inheritedBool are inherited for the other flag types: the subcommand's
+// own value when given there, else the root's (its default included).
+func inheritedDuration(c *cli.Context, name string) time.Duration {
+	for _, p := range c.Lineage() {
+		if p.IsSet(name) {
+			return p.Duration(name)
+		}
+	}
+	return c.Lineage()[len(c.Lineage())-1].Duration(name)
+}
+
+func inheritedBool(c *cli.Context, name string) bool {
+	for _, p := range c.Lineage() {
+		if p.IsSet(name) {
+			return p.Bool(name)
+		}
+	}
+	return c.Lineage()[len(c.Lineage())-1].Bool(name)
 }
 
 // commandInput builds what a subcommand resolves with, choosing the profile the way the root
@@ -110,8 +134,8 @@ func commandInput(c *cli.Context, environ []string, stdin, stderr *os.File) (in 
 		Profile:         profile,
 		ProfileExplicit: explicit,
 		Region:          region,
-		Duration:        c.Duration("duration"),
-		NoSession:       c.Bool("no-session"),
+		Duration:        inheritedDuration(c, "duration"),
+		NoSession:       inheritedBool(c, "no-session"),
 		Env:             environ,
 		Stdin:           stdin,
 		Logger:          logger,

@@ -43,7 +43,7 @@ var shellCases = []shellCase{
 	{line: "awsrun -p sso", want: []string{"sso-admin"}},
 	{line: "awsrun --region us-east-1 -p ", want: []string{"dev", "prod", "sso-admin"}},
 	{line: "awsrun doctor --profile p", want: []string{"prod"}},
-	{line: "awsrun --pro", want: []string{"--profile"}},
+	{line: "awsrun --pro", want: []string{"--profile", "--profiles"}},
 	{line: "awsrun --no-se", want: []string{"--no-session"}},
 	{line: "awsrun doc", has: []string{"doctor"}, lacks: []string{"--profile", "export"}},
 	{line: "awsrun -p dev st", has: []string{"status"}, lacks: []string{"--profile"}},

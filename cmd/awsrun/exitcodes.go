@@ -9,7 +9,7 @@ const (
 	exitUnavailable  = 69 // credentials could not be resolved (AWS unreachable, process failed)
 	exitSoftware     = 70 // internal error: private dir or endpoint setup (wrapper.SetupError), a recovered panic (wrapper.InternalError)
 	exitNoPerm       = 77 // AWS refused: SSO or aws login session ended (aws sso login, aws login), keys invalid, MFA needed
-	exitConfig       = 78 // profile missing or incomplete, nested awsrun for another profile, credential_process looping through awsrun
+	exitConfig       = 78 // profile missing or incomplete, refused by --profiles, credential_process looping through awsrun
 	exitNotExec      = 126
 	exitNotFound     = 127
 	exitSignalOffset = 128
@@ -31,6 +31,6 @@ var exitCodes = []struct {
 	{exitDataErr, false, "A config or credentials file is malformed, or holds a setting the command's generated config would copy that cannot be written there (a region that is not a region name, a control character); the message names the file and line."},
 	{exitUnavailable, false, "Credentials could not be resolved: AWS unreachable, credential_process failed."},
 	{exitSoftware, false, "Internal error: awsrun could not set up its private directory or credential endpoint (the message says which), or a bug in awsrun (it stops the command and cleans up; the log has the details, please report it)."},
-	{exitNoPerm, false, "AWS refused: the SSO session ended or never started (aws sso login --profile P), the aws login session ended or its token cache is missing or unusable (aws login --profile P), keys are invalid, or an MFA code is needed without a terminal."},
-	{exitConfig, false, "The profile is missing (the message lists those that exist), has no credential settings or lacks some SSO settings (listed), or a nested awsrun asked for another profile, or a credential_process runs awsrun for the same profile again or nests awsrun more than 8 deep (the message shows the chain)."},
+	{exitNoPerm, false, "AWS refused: the SSO session ended or never started (aws sso login --profile P), the aws login session ended or its token cache is missing or unusable (aws login --profile P), keys are invalid, or an MFA code is needed without a terminal (also for another profile served by the parent awsrun, which never prompts)."},
+	{exitConfig, false, "The profile is missing (the message lists those that exist), has no credential settings or lacks some SSO settings (listed), or --profiles names a profile that does not exist, or the awsrun this runs under refuses the profile (--profiles; also a nested awsrun for another profile under an env-mode awsrun), or a credential_process runs awsrun for the same profile again or nests awsrun more than 8 deep (the message shows the chain)."},
 }

@@ -148,11 +148,7 @@ func TestExportFromRunningSupervisorAndParent(t *testing.T) {
 	if len(claude.Credentials) != 3 || claude.Credentials["AccessKeyId"] == "" || claude.Credentials["SessionToken"] == "" {
 		t.Errorf("claude format: %v", claude.Credentials)
 	}
-	nested := w.awsrunScript("export-other", "export", "--profile", "role")
-	r = w.run(nil, "-p", "sso", "--", nested)
-	if r.code != exitConfig || !strings.Contains(r.stderr, `already running inside awsrun for profile "sso"`) {
-		t.Errorf("nested export of another profile: exit %d %s", r.code, r.stderr)
-	}
+	// Another profile comes from the parent too (issue 14): profiles_cli_test.go.
 }
 
 func TestExportErrorsAndNoPrompt(t *testing.T) {
@@ -362,5 +358,70 @@ func TestDoctorInsideAwsrunChecksTheParent(t *testing.T) {
 	}
 	if n := w.fake.Calls("GetRoleCredentials"); n != 1 {
 		t.Errorf("doctor inside awsrun went upstream: %d calls", n)
+	}
+}
+
+// TestSubcommandTakesGlobalFlags: --no-session, --duration, --region and --profile work on
+// either side of the subcommand's name (issue 14 item 6: `export --no-session` was refused with
+// "unknown flag").
+func TestSubcommandTakesGlobalFlags(t *testing.T) {
+	w := newFakeWorld(t, fakeaws.Options{}, "")
+	type out struct{ AccessKeyId, Expiration, Region string }
+	exported := func(args ...string) out {
+		t.Helper()
+		r := w.run(nil, args...)
+		var o out
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &o) != nil {
+			t.Fatalf("awsrun %q: exit %d %s %s", args, r.code, r.stdout, r.stderr)
+		}
+		return o
+	}
+	for _, args := range [][]string{
+		{"export", "--no-session", "-p", "base", "--format", "json"},
+		{"--no-session", "export", "-p", "base", "--format", "json"},
+		{"export", "--format", "json", "--profile", "base", "--no-session"},
+	} {
+		if o := exported(args...); o.AccessKeyId != worldUserKey {
+			t.Errorf("awsrun %q served %q, want the long-term key", args, o.AccessKeyId)
+		}
+	}
+	if o := exported("export", "-p", "base", "--format", "json"); o.AccessKeyId == worldUserKey {
+		t.Errorf("without --no-session the long-term key was served")
+	}
+	// --no-session=false after the name overrides the root's.
+	if o := exported("--no-session", "export", "--no-session=false", "-p", "base", "--format", "json"); o.AccessKeyId == worldUserKey {
+		t.Errorf("export --no-session=false did not override the root's --no-session")
+	}
+	// The fake ignores the length asked for, so read what awsrun asked for.
+	asked := func(args ...string) time.Duration {
+		t.Helper()
+		exported(args...)
+		issued := w.fake.Issued()
+		return issued[len(issued)-1].RequestedDuration
+	}
+	for _, args := range [][]string{
+		{"export", "--duration", "3h", "-p", "base", "--format", "json"},
+		{"--duration", "3h", "export", "-p", "base", "--format", "json"},
+		{"--duration", "2h", "export", "--duration", "3h", "-p", "base", "--format", "json"},
+	} {
+		if d := asked(args...); d != 3*time.Hour {
+			t.Errorf("awsrun %q asked for %s, want 3h", args, d)
+		}
+	}
+	if d := asked("export", "-p", "base", "--format", "json"); d != time.Hour {
+		t.Errorf("default duration: asked for %s, want 1h", d)
+	}
+	for _, args := range [][]string{
+		{"export", "--region", "ap-south-1", "-p", "base", "--format", "json"},
+		{"--region", "ap-south-1", "export", "-p", "base", "--format", "json"},
+		{"--region", "us-west-2", "export", "--region", "ap-south-1", "-p", "base", "--format", "json"},
+	} {
+		if o := exported(args...); o.Region != "ap-south-1" {
+			t.Errorf("awsrun %q: region %q", args, o.Region)
+		}
+	}
+	r := w.run(nil, "doctor", "--no-session", "--duration", "2h", "-p", "base")
+	if strings.Contains(r.stderr, "unknown flag") || strings.Contains(r.stderr, "flag provided but not defined") {
+		t.Errorf("doctor refuses global flags: exit %d %s", r.code, r.stderr)
 	}
 }

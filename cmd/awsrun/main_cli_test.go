@@ -34,6 +34,13 @@ func TestMain(m *testing.M) {
 		case "__credproc__":
 			credProc(os.Args[2:])
 			syscall.Exit(0)
+		case "export":
+			// The child's config runs awsrun (this binary, under test) as every other profile's
+			// credential_process: `awsrun export --profile NAME ...`.
+			if os.Getenv("AWSRUN") == "1" {
+				code, _ := run(append([]string{"awsrun"}, os.Args[1:]...), os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+				syscall.Exit(code)
+			}
 		}
 	}
 	if os.Getenv("AWSRUN_TEST_MAIN") == "1" {

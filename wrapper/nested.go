@@ -1,0 +1,29 @@
+package wrapper
+
+import (
+	"context"
+)
+
+// runNestedOther runs awsrun for another profile inside an endpoint-mode child: the parent
+// serves that profile over its socket, and the child's config already runs `awsrun export`
+// (so, the parent) as its credential_process, so the command runs with AWS_PROFILE set to it
+// and without the parent's endpoint, which would serve the parent's profile. The parent is
+// asked once first, so a profile --profiles refuses, or one that does not resolve, stops here
+// with its exit status instead of failing inside the command. The region stays the child's
+// (the parent's profile's, or --region), as for `aws --profile NAME` in the child.
+func runNestedOther(ctx context.Context, cfg Config, env environ) (Exit, error) {
+	if _, err := fromParentSocket(ctx, env[SocketVar], ResolveInput{Profile: cfg.Profile, Region: cfg.Region}); err != nil {
+		return Exit{}, err
+	}
+	e := newEnviron(cfg.Env)
+	e.unset("AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+		"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+		"AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", ResolveChainVar)
+	e.set("AWS_PROFILE", cfg.Profile)
+	if cfg.Region != "" {
+		e.set("AWS_REGION", cfg.Region)
+		e.set("AWS_DEFAULT_REGION", cfg.Region)
+	}
+	cfg.Logger.Debug("nested awsrun: another profile through the parent", "profile", cfg.Profile)
+	return supervise(ctx, cfg, runOnce(e.list()), nil)
+}

@@ -1,0 +1,29 @@
+package wrapper
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/awsrun/awsrun/creds"
+)
+
+// TestWarnLeftOutOncePerChange: the profiles the child cannot use are warned about once, and
+// again only when the list changes (a reload with the same files says nothing); the user's
+// default, which is always replaced by the chosen profile, is not warned about.
+func TestWarnLeftOutOncePerChange(t *testing.T) {
+	var buf bytes.Buffer
+	s := &session{cfg: Config{Profile: "dev"}, log: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	w := &creds.WorldConfig{Skipped: []creds.SkippedProfile{{Name: "default", Reason: "x"}, {Name: "with space", Reason: "a space"}}}
+	s.warnLeftOut(w)
+	s.warnLeftOut(w)
+	if n := strings.Count(buf.String(), "level=WARN"); n != 1 || !strings.Contains(buf.String(), `profile="with space"`) || strings.Contains(buf.String(), "profile=default") {
+		t.Fatalf("first two renders: %d warnings:\n%s", n, buf.String())
+	}
+	w.Unusable = []creds.SkippedProfile{{Name: "odd", Reason: "a control character"}}
+	s.warnLeftOut(w)
+	if n := strings.Count(buf.String(), "level=WARN"); n != 3 || !strings.Contains(buf.String(), "profile=odd") {
+		t.Fatalf("after a change: %d warnings:\n%s", n, buf.String())
+	}
+}
