@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -252,38 +251,4 @@ func TestLoginAutoWhileRunningRunsAwsLoginOnce(t *testing.T) {
 	if ran != 1 {
 		t.Errorf("%d awsrun processes ran the login, want 1", ran)
 	}
-}
-
-// startSupervisedAs is startSupervised for one of several awsrun processes of one profile in
-// one world: name keeps their files apart.
-func (w *world) startSupervisedAs(t testing.TB, name, profile string, extra ...string) *supervised {
-	t.Helper()
-	out := filepath.Join(w.home, "endpoint-"+name)
-	s := &supervised{log: filepath.Join(w.home, "awsrun-"+name+".log"), done: make(chan struct{})}
-	args := append([]string{"-p", profile, "--log-level", "debug", "--log-file", s.log, "--notify=false"}, extra...)
-	args = append(args, "--", "sh", "-c",
-		`printf '%s\n%s\n%s\n' "$AWS_CONTAINER_CREDENTIALS_FULL_URI" "$AWS_CONTAINER_AUTHORIZATION_TOKEN" "$AWS_CONFIG_FILE" > "$0.tmp" && mv "$0.tmp" "$0"; exec sleep 300`, out)
-	s.cmd = exec.Command(awsrunBin, args...)
-	s.cmd.Env = w.env
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.cmd.Wait(); close(s.done) }()
-	t.Cleanup(func() {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.done:
-		case <-time.After(10 * time.Second):
-			s.cmd.Process.Kill()
-		}
-	})
-	waitFile(t, "the child to publish its endpoint", out, 30*time.Second, s.done, func(data []byte) bool {
-		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-		if len(lines) != 3 {
-			return false
-		}
-		s.url, s.token, s.conf = lines[0], lines[1], lines[2]
-		return true
-	})
-	return s
 }

@@ -31,8 +31,15 @@ type supervised struct {
 // the child has written its endpoint details.
 func (w *world) startSupervised(t testing.TB, profile string, extra ...string) *supervised {
 	t.Helper()
-	out := filepath.Join(w.home, "endpoint-"+profile)
-	s := &supervised{log: filepath.Join(w.home, "awsrun-"+profile+".log"), done: make(chan struct{})}
+	return w.startSupervisedAs(t, profile, profile, extra...)
+}
+
+// startSupervisedAs is startSupervised for one of several awsrun processes of one profile in
+// one world: name keeps their files apart.
+func (w *world) startSupervisedAs(t testing.TB, name, profile string, extra ...string) *supervised {
+	t.Helper()
+	out := filepath.Join(w.home, "endpoint-"+name)
+	s := &supervised{log: filepath.Join(w.home, "awsrun-"+name+".log"), done: make(chan struct{})}
 	args := append([]string{"-p", profile, "--log-level", "debug", "--log-file", s.log, "--notify=false"}, extra...)
 	args = append(args, "--", "sh", "-c",
 		`printf '%s\n%s\n%s\n' "$AWS_CONTAINER_CREDENTIALS_FULL_URI" "$AWS_CONTAINER_AUTHORIZATION_TOKEN" "$AWS_CONFIG_FILE" > "$0.tmp" && mv "$0.tmp" "$0"; exec sleep 300`, out)
