@@ -31,7 +31,7 @@ var (
 	epRounds  = flag.Int("rounds", 3, "endpoint: alternated rounds per concurrency")
 	reactN    = flag.Int("reactions", 15, "reaction: token writes measured")
 	client    = flag.String("client", "auto", "rotation client: js, boto3 or auto")
-	only      = flag.String("only", "", "comma-separated sections to run (startup,phases,rss,endpoint,idle,reaction,rotation); default all")
+	only      = flag.String("only", "", "comma-separated sections to run (startup,phases,rss,endpoint,idle,reaction,rotation,profiles); default all")
 	verbose   = flag.Bool("v", false, "print progress and samples")
 )
 
@@ -89,6 +89,7 @@ func main() {
 	run("idle", func() error { return benchIdle(r, w, bins) })
 	run("reaction", func() error { return benchReaction(r, w, bins) })
 	run("rotation", func() error { return benchRotation(r, root, tmp, bins) })
+	run("profiles", func() error { return benchProfiles(r, tmp, bins) })
 
 	r.print(os.Stdout)
 	fmt.Printf("\nmachine: %s; load average at start %s, at end %s (2 cores: above ~1 means contended); total bench time %s\n",
