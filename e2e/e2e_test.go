@@ -154,6 +154,20 @@ func (r *loopRun) stop(t *testing.T) error {
 	}
 }
 
+// runRotations runs argv (awsrun around a client loop) until the fake has seen rotations+1
+// distinct keys sign calls, stops it, and returns the loop's output.
+func (w *world) runRotations(t *testing.T, argv []string) string {
+	t.Helper()
+	r := w.startLoop(argv)
+	waitFor(t, r, fmt.Sprintf("%d rotations", rotations), 150*time.Second, func() bool {
+		return distinct(w.fake.CallerKeys()) >= rotations+1
+	})
+	if err := r.stop(t); err != nil {
+		t.Fatalf("awsrun/child failed: %v\n%s", err, r.out.String())
+	}
+	return r.out.String()
+}
+
 // waitFor waits until cond, a condition of the fake's state, holds: it checks once, then again
 // each time the fake records a change, failing the test if the loop ends first or limit passes.
 func waitFor(t *testing.T, r *loopRun, what string, limit time.Duration, cond func() bool) {
@@ -204,14 +218,7 @@ func TestRotationWithRealClients(t *testing.T) {
 			w := newWorld(t, 6*time.Second)
 			logFile := filepath.Join(w.home, "awsrun.log")
 			argv := append([]string{awsrunBin, "-p", c.profile, "--log-level", "debug", "--log-file", logFile, "--"}, cs[c.client].argv...)
-			r := w.startLoop(argv)
-			waitFor(t, r, fmt.Sprintf("%d rotations", rotations), 150*time.Second, func() bool {
-				return distinct(w.fake.CallerKeys()) >= rotations+1
-			})
-			if err := r.stop(t); err != nil {
-				t.Fatalf("awsrun/child failed: %v\n%s", err, r.out.String())
-			}
-			out := r.out.String()
+			out := w.runRotations(t, argv)
 			if strings.Contains(out, "FAIL") || !strings.Contains(out, "failures=0") {
 				t.Errorf("client saw failures:\n%s", out)
 			}
@@ -291,14 +298,7 @@ func TestEnvModeRotationWithAWSCLI(t *testing.T) {
 	w := newWorld(t, 6*time.Second)
 	logFile := filepath.Join(w.home, "awsrun.log")
 	argv := append([]string{awsrunBin, "-p", "role", "--inject", "env", "--stop-timeout", "2s", "--log-level", "info", "--log-file", logFile, "--"}, clients(t)["awscli"].argv...)
-	r := w.startLoop(argv)
-	waitFor(t, r, fmt.Sprintf("%d rotations", rotations), 150*time.Second, func() bool {
-		return distinct(w.fake.CallerKeys()) >= rotations+1
-	})
-	if err := r.stop(t); err != nil {
-		t.Fatalf("awsrun/child failed: %v\n%s", err, r.out.String())
-	}
-	out := r.out.String()
+	out := w.runRotations(t, argv)
 	if strings.Contains(out, "FAIL") {
 		t.Errorf("client saw failures:\n%s", out)
 	}

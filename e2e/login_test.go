@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,14 +58,7 @@ func TestLoginRotationWithRealClients(t *testing.T) {
 			w, st := newLoginWorld(t, 6*time.Second)
 			logFile := filepath.Join(w.home, "awsrun.log")
 			argv := append([]string{awsrunBin, "-p", c.profile, "--inject", c.inject, "--stop-timeout", "2s", "--log-level", "debug", "--log-file", logFile, "--"}, cs[c.client].argv...)
-			r := w.startLoop(argv)
-			waitFor(t, r, fmt.Sprintf("%d rotations", rotations), 150*time.Second, func() bool {
-				return distinct(w.fake.CallerKeys()) >= rotations+1
-			})
-			if err := r.stop(t); err != nil {
-				t.Fatalf("awsrun/child failed: %v\n%s", err, r.out.String())
-			}
-			out := r.out.String()
+			out := w.runRotations(t, argv)
 			if strings.Contains(out, "FAIL") || !strings.Contains(out, "failures=0") {
 				t.Errorf("client saw failures:\n%s", out)
 			}
