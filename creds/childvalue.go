@@ -71,7 +71,7 @@ func (p *Profile) CheckChildSettings() error {
 		return nil
 	}
 	path := p.files.Config.Path
-	check := func(s *Section, key, problem string) error {
+	check := func(s *Section, key, problem, name string) error {
 		if problem == "" {
 			return nil
 		}
@@ -79,22 +79,30 @@ func (p *Profile) CheckChildSettings() error {
 		if line == 0 {
 			line = s.Line
 		}
-		return &ParseError{Path: path, Line: line, Msg: key + ": " + problem}
+		return &ParseError{Path: path, Line: line, Msg: name + ": " + problem}
 	}
 	checkSection := func(s *Section, keep func(string) bool) error {
 		for _, k := range s.order {
 			if !keep(k) {
 				continue
 			}
+			// A bad setting name is not repeated: it is the bytes that are the problem.
+			if problem := valueProblem(k); problem != "" {
+				return check(s, k, problem, "a setting name")
+			}
 			problem := valueProblem(s.Keys[k])
 			if k == "region" && s == p.config && s.Keys[k] != "" {
 				problem = RegionProblem(s.Keys[k])
 			}
-			if err := check(s, k, problem); err != nil {
+			if err := check(s, k, problem, k); err != nil {
 				return err
 			}
 			for _, nk := range sortedKeys(s.Nested[k]) {
-				if err := check(s, k+"."+nk, firstProblem(nk, s.Nested[k][nk])); err != nil {
+				name := k + "." + nk
+				if valueProblem(nk) != "" {
+					name = k + ".(a sub-setting)"
+				}
+				if err := check(s, k+"."+nk, firstProblem(nk, s.Nested[k][nk]), name); err != nil {
 					return err
 				}
 			}

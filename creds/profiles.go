@@ -306,10 +306,11 @@ func (w *configWriter) header(name string) {
 // setting writes "key = value", or, for an empty value with sub-properties, the key and its
 // indented sub-properties.
 func (w *configWriter) setting(k, v string, nested map[string]string) {
-	problem := valueProblem(k)
-	if problem == "" {
-		problem = valueProblem(v)
+	if problem := valueProblem(k); problem != "" {
+		w.fail("(a setting name)", problem)
+		return
 	}
+	problem := valueProblem(v)
 	if problem == "" && k == "region" && v != "" && w.section == "default" {
 		problem = RegionProblem(v)
 	}
@@ -320,7 +321,11 @@ func (w *configWriter) setting(k, v string, nested map[string]string) {
 	if v == "" && nested != nil {
 		fmt.Fprintf(&w.b, "%s =\n", k)
 		for _, nk := range sortedKeys(nested) {
-			if p := firstProblem(nk, nested[nk]); p != "" {
+			if p := valueProblem(nk); p != "" {
+				w.fail(k+".(a sub-setting name)", p)
+				return
+			}
+			if p := valueProblem(nested[nk]); p != "" {
 				w.fail(k+"."+nk, p)
 				return
 			}
