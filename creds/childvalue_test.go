@@ -78,6 +78,10 @@ func TestOpenRefusesUnsafeFileValues(t *testing.T) {
 		{"[profile p]\ncredential_process = x\n\noutput = json\x00\n", 4},
 		{"[profile p]\ncredential_process = x\ns3 =\n  addressing_style = path\x1b\n", 4},
 		{"[profile p]\ncredential_process = x\nservices = s\n[services s]\nsts =\n  endpoint_url = http://x\x00\n", 6},
+		// A bad setting name: the writer refuses it, so the check where the file enters must too,
+		// and neither may repeat the name's bytes.
+		{"[profile p]\ncredential_process = x\nservices = s\n[services s]\n\x000 = 1\n", 5},
+		{"[profile p]\ncredential_process = x\nservices = s\n[services s]\nsts =\n  end\x1bpoint = 1\n", 6},
 	} {
 		dir := t.TempDir()
 		cfg := filepath.Join(dir, "config")
@@ -92,6 +96,9 @@ func TestOpenRefusesUnsafeFileValues(t *testing.T) {
 		var pe *ParseError
 		if !errors.As(err, &pe) || pe.Path != cfg || pe.Line != c.line {
 			t.Errorf("%q: %v, want a parse error at line %d", c.config, err, c.line)
+		}
+		if err != nil && strings.ContainsAny(err.Error(), "\x00\x1b") {
+			t.Errorf("%q: the error repeats a control character: %q", c.config, err)
 		}
 	}
 }
