@@ -145,13 +145,20 @@ func (ps *profileServer) credentials(ctx context.Context, name string) (aws.Cred
 	return c, sp.region, nil
 }
 
-// start opens the profile and, once open, runs its lifecycle and the watch that drops it.
-// A profile that fails to open is forgotten at once, so the next request tries again.
+// start opens the profile and fetches its first credentials; once it has them, it runs the
+// profile's lifecycle and the watch that drops it. A profile that fails to open or to give its
+// first credentials is forgotten at once, with nothing left running: every request waiting for
+// it is answered with the failure, and the next request tries again.
 func (ps *profileServer) start(name string, sp *servedProfile) {
 	sel := ps.sel
 	sel.profile, sel.explicit, sel.region = name, true, ""
 	octx, cancel := context.WithTimeout(ps.ctx, upstreamBudget)
 	src, region, err := ps.open(octx, sel)
+	var lc *lifecycle
+	if err == nil {
+		lc = newLifecycle(src, ps.refreshBefore, ps.log.With("profile", name))
+		_, err = lc.Retrieve(octx)
+	}
 	cancel()
 	if err != nil {
 		sp.err = err
@@ -161,7 +168,7 @@ func (ps *profileServer) start(name string, sp *servedProfile) {
 		close(sp.ready)
 		return
 	}
-	sp.lc = newLifecycle(src, ps.refreshBefore, ps.log.With("profile", name))
+	sp.lc = lc
 	sp.region = region
 	close(sp.ready)
 	ps.log.Debug("serving another profile to the command", "profile", name)

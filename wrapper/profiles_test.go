@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -109,5 +110,61 @@ func TestProfileServerDropsIdleProfile(t *testing.T) {
 	ps.mu.Unlock()
 	if kept {
 		t.Error("a profile that failed to open is kept")
+	}
+}
+
+// TestProfileServerForgetsProfileWhoseFirstFetchFails: a profile that opens but whose first
+// credentials cannot be had is answered with the failure and dropped with its lifecycle, every
+// time: 100 requests leave no profile and no goroutine behind, and each one tries again.
+func TestProfileServerForgetsProfileWhoseFirstFetchFails(t *testing.T) {
+	fail := errors.New("access denied")
+	var opens atomic.Int32
+	up := &fakeUpstream{lifetime: time.Hour, now: time.Now, err: fail}
+	ps := testProfileServer(t, "all", func(context.Context, selection) (upstream, string, error) {
+		opens.Add(1)
+		return up, "", nil
+	})
+	held := func() int {
+		ps.mu.Lock()
+		defer ps.mu.Unlock()
+		return len(ps.profiles)
+	}
+	before := runtime.NumGoroutine()
+	for i := range 100 {
+		if _, _, err := ps.credentials(context.Background(), "broken"); !errors.Is(err, fail) {
+			t.Fatalf("request %d: %v, want the upstream failure", i, err)
+		}
+		if n := held(); n != 0 {
+			t.Fatalf("request %d: %d profiles held after a failed first fetch", i, n)
+		}
+	}
+	if n := opens.Load(); n != 100 || up.calls.Load() != 100 {
+		t.Errorf("%d opens, %d upstream calls for 100 requests; want 100 and 100", n, up.calls.Load())
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines before, %d after 100 failed profiles:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		runtime.Gosched()
+	}
+
+	// Requests that arrive while the first fetch runs wait for it and get its failure too.
+	gated := &fakeUpstream{lifetime: time.Hour, now: time.Now, err: fail, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	ps = testProfileServer(t, "all", func(context.Context, selection) (upstream, string, error) { return gated, "", nil })
+	errs := make(chan error, 10)
+	for range 10 {
+		go func() { _, _, err := ps.credentials(context.Background(), "broken"); errs <- err }()
+	}
+	<-gated.entered
+	close(gated.gate)
+	for i := range 10 {
+		if err := <-errs; !errors.Is(err, fail) {
+			t.Errorf("concurrent request %d: %v, want the upstream failure", i, err)
+		}
+	}
+	if n := held(); n != 0 {
+		t.Errorf("%d profiles held after concurrent failed fetches", n)
 	}
 }
