@@ -243,3 +243,69 @@ func TestChildConfigWith200Profiles(t *testing.T) {
 		t.Errorf("export --profile p137 in the child: %s %s", exported, r.stderr)
 	}
 }
+
+// TestChildProfileSourcedFromChosenProfile: inside awsrun -p sso, a profile whose
+// credential_process is `awsrun export --profile sso` (its credentials come from the chosen
+// profile) is served by the parent as sso's identity: the credential_process gets the chain of
+// its own resolution, not the parent's sso (it was refused as a loop, exit 78). A real loop is
+// still refused: a profile whose credential_process is awsrun for itself, and two that name
+// each other, each credential_process run once.
+func TestChildProfileSourcedFromChosenProfile(t *testing.T) {
+	w := newFakeWorld(t, fakeaws.Options{}, "")
+	viaSSO := w.awsrunScript("export-sso", "export", "--profile", "sso", "--format", "credential-process")
+	self, selfRuns := countedAwsrun(t, w.home, "self", "export", "--profile", "self", "--format", "credential-process")
+	loopA, loopARuns := countedAwsrun(t, w.home, "loopa", "export", "--profile", "loopb", "--format", "credential-process")
+	loopB, loopBRuns := countedAwsrun(t, w.home, "loopb", "export", "--profile", "loopa", "--format", "credential-process")
+	cfg, err := os.ReadFile(filepath.Join(w.home, ".aws", "config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeConfig(t, w.home, string(cfg)+fmt.Sprintf(`
+[profile viasso]
+credential_process = %s
+region = eu-west-1
+
+[profile self]
+credential_process = %s
+
+[profile loopa]
+credential_process = %s
+
+[profile loopb]
+credential_process = %s
+`, viaSSO, self, loopA, loopB))
+
+	r := w.exportInChild(nil, "--profile", "viasso", "--format", "json")
+	var o struct{ AccessKeyId string }
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &o) != nil {
+		t.Fatalf("export --profile viasso in the child: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	var got *fakeaws.Credential
+	for _, c := range w.fake.Issued() {
+		if c.AccessKeyID == o.AccessKeyId {
+			got = &c
+		}
+	}
+	if got == nil || got.Op != "GetRoleCredentials" {
+		t.Errorf("viasso got %s, issued as %+v; want sso's role credentials", o.AccessKeyId, got)
+	}
+
+	for _, tc := range []struct {
+		profile string
+		loop    string
+		runs    []func() int
+	}{
+		{"self", `"self" -> "self"`, []func() int{selfRuns}},
+		{"loopa", `"loopa" -> "loopb" -> "loopa"`, []func() int{loopARuns, loopBRuns}},
+	} {
+		r := w.exportInChild(nil, "--profile", tc.profile, "--format", "credential-process")
+		if r.code == 0 || r.stdout != "" || !strings.Contains(r.stderr, "would never end") || !strings.Contains(r.stderr, tc.loop) {
+			t.Errorf("%s: exit %d stdout %q stderr %s", tc.profile, r.code, r.stdout, r.stderr)
+		}
+		for i, runs := range tc.runs {
+			if n := runs(); n != 1 {
+				t.Errorf("%s: credential_process %d ran %d times, want 1", tc.profile, i, n)
+			}
+		}
+	}
+}
