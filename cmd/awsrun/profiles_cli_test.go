@@ -246,7 +246,8 @@ func TestChildConfigWith200Profiles(t *testing.T) {
 
 // TestChildProfileSourcedFromChosenProfile: inside awsrun -p sso, a profile whose
 // credential_process is `awsrun export --profile sso` (its credentials come from the chosen
-// profile) is served by the parent as sso's identity: the credential_process gets the chain of
+// profile) is served by the parent as sso's identity, to `awsrun export` and to the AWS CLI's
+// --profile in the child: the credential_process gets the chain of
 // its own resolution, not the parent's sso (it was refused as a loop, exit 78). A real loop is
 // still refused: a profile whose credential_process is awsrun for itself, and two that name
 // each other, each credential_process run once.
@@ -288,6 +289,24 @@ credential_process = %s
 	}
 	if got == nil || got.Op != "GetRoleCredentials" {
 		t.Errorf("viasso got %s, issued as %+v; want sso's role credentials", o.AccessKeyId, got)
+	}
+	env := []string{"AWS_PAGER="}
+	for _, k := range []string{"PYENV_ROOT", "PYENV_VERSION", "LANG"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	if _, _, err := w.awsCLI(nil, "aws", "--version"); err != nil {
+		t.Log("the AWS CLI does not run; aws --profile viasso not tried:", err)
+	} else {
+		r := w.run(env, "-p", "sso", "--", "sh", "-c", `aws sts get-caller-identity --output json --profile viasso && echo ===== && aws sts get-caller-identity --output json`)
+		via, own, ok := strings.Cut(r.stdout, "=====\n")
+		if r.code != 0 || !ok {
+			t.Fatalf("aws --profile viasso in the child: exit %d %s %s", r.code, r.stdout, r.stderr)
+		}
+		if a, b := callerARN(t, via), callerARN(t, own); a != b || a == "" {
+			t.Errorf("aws --profile viasso acts as %q, the chosen sso as %q; want the same identity", a, b)
+		}
 	}
 
 	for _, tc := range []struct {
