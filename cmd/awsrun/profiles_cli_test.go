@@ -328,3 +328,34 @@ credential_process = %s
 		}
 	}
 }
+
+// TestChildSocketWithDeepTMPDIR: with a TMPDIR so deep that the private directory's socket
+// path is over the unix socket limit, the parent still serves the child's other profiles,
+// through a socket in a short 0700 directory of its own that is gone once awsrun exits.
+func TestChildSocketWithDeepTMPDIR(t *testing.T) {
+	w := newFakeWorld(t, fakeaws.Options{}, "")
+	deep := filepath.Join(w.home, strings.Repeat("d", 60), strings.Repeat("e", 60))
+	if err := os.MkdirAll(deep, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if len(deep) <= 110 {
+		t.Fatalf("TMPDIR %q is only %d bytes", deep, len(deep))
+	}
+	export := w.awsrunScript("export-role", "export", "--profile", "role", "--format", "json")
+	r := w.run([]string{"TMPDIR=" + deep}, "-p", "sso", "--", "sh", "-c",
+		`printf '%s\n' "$AWSRUN_SOCKET"; ls -ld "$(dirname "$AWSRUN_SOCKET")"; case "$AWS_CONFIG_FILE" in "$TMPDIR"/*) echo config-in-tmpdir;; esac; "$0"`, export)
+	lines := strings.SplitN(r.stdout, "\n", 4)
+	if r.code != 0 || len(lines) < 4 {
+		t.Fatalf("exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	sock, mode, where, exported := lines[0], lines[1], lines[2], lines[3]
+	if sock == "" || len(sock) > 100 || !strings.HasPrefix(mode, "drwx------") || where != "config-in-tmpdir" {
+		t.Errorf("AWSRUN_SOCKET %q (%d bytes), its directory %q, the private config %q", sock, len(sock), mode, where)
+	}
+	if !strings.Contains(exported, `"AccessKeyId":"ASIA`) {
+		t.Errorf("export --profile role in the child: %s %s", exported, r.stderr)
+	}
+	if _, err := os.Lstat(filepath.Dir(sock)); !os.IsNotExist(err) {
+		t.Errorf("the socket's directory %s is left after awsrun exited: %v", filepath.Dir(sock), err)
+	}
+}
