@@ -359,3 +359,26 @@ func TestChildSocketWithDeepTMPDIR(t *testing.T) {
 		t.Errorf("the socket's directory %s is left after awsrun exited: %v", filepath.Dir(sock), err)
 	}
 }
+
+// TestChildSkipsProfileNameWithSpace: a profile whose name has a space (or a quote, or any
+// character but ASCII letters, digits and _-@+.%:/) gets no section in the child's config, and
+// awsrun warns at start naming it; `awsrun export --profile NAME` in the command still gets it
+// from the parent, which reads the user's real files.
+func TestChildSkipsProfileNameWithSpace(t *testing.T) {
+	w := newFakeWorld(t, fakeaws.Options{}, worldConfig+"\n[profile with space]\nrole_arn = arn:aws:iam::123456789012:role/Deployer\nsource_profile = base\n")
+	export := w.awsrunScript("export-with-space", "export", "--profile", "with space", "--format", "json")
+	r := w.run(nil, "-p", "sso", "--", "sh", "-c", `cat "$AWS_CONFIG_FILE" && echo ===== && "$0"`, export)
+	cfg, exported, ok := strings.Cut(r.stdout, "=====\n")
+	if r.code != 0 || !ok {
+		t.Fatalf("exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(cfg, "with space") {
+		t.Errorf("the child's config has the profile with a space:\n%s", cfg)
+	}
+	if !strings.Contains(r.stderr, "the command cannot use this profile") || !strings.Contains(r.stderr, `profile="with space"`) {
+		t.Errorf("no warning naming the skipped profile: %s", r.stderr)
+	}
+	if !strings.Contains(exported, `"AccessKeyId":"ASIA`) {
+		t.Errorf("export --profile 'with space' in the child: %s %s", exported, r.stderr)
+	}
+}
