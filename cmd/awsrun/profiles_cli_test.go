@@ -60,6 +60,18 @@ func (w *fakeWorld) exportInChild(flags []string, args ...string) result {
 	return w.run(nil, append(append([]string{"-p", "sso"}, flags...), "--", script)...)
 }
 
+// awsCLIEnv is what the AWS CLI needs, beyond awsrun's test environment, to run in the child:
+// no pager, and the Python it was installed with.
+func awsCLIEnv() []string {
+	env := []string{"AWS_PAGER="}
+	for _, k := range []string{"PYENV_ROOT", "PYENV_VERSION", "LANG"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
 // TestChildGetsOtherProfilesFromParent: inside awsrun -p sso, `awsrun export --profile role`
 // is answered by the parent over AWSRUN_SOCKET from the user's real files (the child's config
 // has no role of its own); --profiles refuses with exit 78 naming --profiles; an MFA profile
@@ -153,12 +165,7 @@ func TestChildProfileSingleFlight(t *testing.T) {
 // --profiles none the same call fails naming --profiles, never falling through to sso.
 func TestChildConfigHasEveryProfile(t *testing.T) {
 	w := newFakeWorld(t, fakeaws.Options{}, "")
-	env := []string{"AWS_PAGER="}
-	for _, k := range []string{"PYENV_ROOT", "PYENV_VERSION", "LANG"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
+	env := awsCLIEnv()
 	if _, _, err := w.awsCLI(nil, "aws", "--version"); err != nil {
 		t.Skip("the AWS CLI does not run:", err)
 	}
@@ -186,12 +193,7 @@ func TestChildConfigHasEveryProfile(t *testing.T) {
 // inner command runs.
 func TestNestedAwsrunOtherProfile(t *testing.T) {
 	w := newFakeWorld(t, fakeaws.Options{}, "")
-	env := []string{"AWS_PAGER="}
-	for _, k := range []string{"PYENV_ROOT", "PYENV_VERSION", "LANG"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
+	env := awsCLIEnv()
 	if _, _, err := w.awsCLI(nil, "aws", "--version"); err != nil {
 		t.Skip("the AWS CLI does not run:", err)
 	}
@@ -290,12 +292,7 @@ credential_process = %s
 	if got == nil || got.Op != "GetRoleCredentials" {
 		t.Errorf("viasso got %s, issued as %+v; want sso's role credentials", o.AccessKeyId, got)
 	}
-	env := []string{"AWS_PAGER="}
-	for _, k := range []string{"PYENV_ROOT", "PYENV_VERSION", "LANG"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
+	env := awsCLIEnv()
 	if _, _, err := w.awsCLI(nil, "aws", "--version"); err != nil {
 		t.Log("the AWS CLI does not run; aws --profile viasso not tried:", err)
 	} else {
