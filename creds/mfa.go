@@ -91,7 +91,9 @@ func (s *Source) tokenFunc(p *Profile) func() (string, error) {
 		return func() (string, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			out, err := exec.CommandContext(ctx, "sh", "-c", cmd).Output()
+			c := exec.CommandContext(ctx, "sh", "-c", cmd)
+			c.Env = s.processEnviron()
+			out, err := c.Output()
 			if err != nil {
 				return "", fmt.Errorf("run mfa_process: %w", err)
 			}

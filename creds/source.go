@@ -40,6 +40,10 @@ type Options struct {
 	// CABundle is AWS_CA_BUNDLE when the caller took it out of the process environment so the
 	// SDK does not parse it at load; it is read on the first request instead.
 	CABundle string
+	// ProcessEnv are KEY=VALUE variables that replace awsrun's own for every program this
+	// resolution runs (credential_process, mfa_process): awsrun's recursion guard, which must name
+	// the profile being resolved, not whatever else the same awsrun process resolves meanwhile.
+	ProcessEnv []string
 	// OnServerTime, when set, is told AWS's clock after every response from AWS (the SDK's own
 	// SSO, OIDC and STS calls included): the response's Date header, and the local clock just
 	// before the request went out and just after the answer came. It may be called concurrently.
@@ -56,6 +60,8 @@ type Source struct {
 	// loginRoot is the `aws login` profile the chain starts at ("" for none) and loginPath its
 	// token cache (see login.go).
 	loginRoot, loginPath string
+	// roleOptions is what awsrun sets on every AssumeRole of the SDK's chain (see processChain).
+	roleOptions func(*stscreds.AssumeRoleOptions)
 
 	// mu makes Retrieve's invalidate-then-fetch atomic; the caller collapses concurrent demand.
 	mu sync.Mutex
@@ -67,23 +73,24 @@ func Open(ctx context.Context, files *Files, o Options) (*Source, error) {
 		o.Duration = DefaultDuration
 	}
 	s := &Source{opts: o}
+	s.roleOptions = func(ar *stscreds.AssumeRoleOptions) {
+		// config only applies duration_seconds above 15 minutes; anything unset gets a full hour.
+		if ar.Duration == 0 {
+			ar.Duration = o.Duration
+		}
+		if ar.RoleSessionName == "" {
+			ar.RoleSessionName = "awsrun-" + strconv.FormatInt(time.Now().Unix(), 10)
+		}
+		if s.profile != nil {
+			ar.TokenProvider = s.tokenFunc(s.profile)
+		} else if o.MFAToken != nil {
+			ar.TokenProvider = o.MFAToken
+		}
+	}
 	loadOpts := []func(*config.LoadOptions) error{
 		config.WithSharedConfigFiles([]string{o.ConfigFile}),
 		config.WithSharedCredentialsFiles([]string{o.CredentialsFile}),
-		config.WithAssumeRoleCredentialOptions(func(ar *stscreds.AssumeRoleOptions) {
-			// config only applies duration_seconds above 15 minutes; anything unset gets a full hour.
-			if ar.Duration == 0 {
-				ar.Duration = o.Duration
-			}
-			if ar.RoleSessionName == "" {
-				ar.RoleSessionName = "awsrun-" + strconv.FormatInt(time.Now().Unix(), 10)
-			}
-			if s.profile != nil {
-				ar.TokenProvider = s.tokenFunc(s.profile)
-			} else if o.MFAToken != nil {
-				ar.TokenProvider = o.MFAToken
-			}
-		}),
+		config.WithAssumeRoleCredentialOptions(s.roleOptions),
 	}
 	if o.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(o.Region))
@@ -154,6 +161,10 @@ func Open(ctx context.Context, files *Files, o Options) (*Source, error) {
 	}
 	if chain, ok := s.mfaChain(files, cfg); ok {
 		s.cache, s.mfa = aws.NewCredentialsCache(chain), true
+		return s, nil
+	}
+	if chain, ok := s.processChain(cfg); ok {
+		s.cache = aws.NewCredentialsCache(chain)
 		return s, nil
 	}
 	cache, ok := cfg.Credentials.(*aws.CredentialsCache)

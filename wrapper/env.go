@@ -21,9 +21,11 @@ var scrubbed = []string{
 }
 
 // ResolveChainVar lists the profiles that awsrun processes up the process tree are resolving
-// (cmd/awsrun sets it): a credential_process inherits it, so one that leads back to awsrun for
-// the same profile is refused instead of recursing. It marks resolution only: the supervised
-// command and what it starts may run awsrun for any profile, so they never get it.
+// (openSource gives it, with the profile being resolved last, to the credential_process of that
+// resolution only; see resolveEnv), so a credential_process that leads back to awsrun for the
+// same profile is refused (cmd/awsrun checks it) instead of recursing. It marks resolution
+// only: the supervised command and what it starts may run awsrun for any profile, so they
+// never get it.
 const ResolveChainVar = "AWSRUN_RESOLVE_CHAIN"
 
 // environ is an ordered KEY=VALUE environment with set and unset.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -145,13 +146,20 @@ func (ps *profileServer) credentials(ctx context.Context, name string) (aws.Cred
 	return c, sp.region, nil
 }
 
-// start opens the profile and, once open, runs its lifecycle and the watch that drops it.
-// A profile that fails to open is forgotten at once, so the next request tries again.
+// start opens the profile and fetches its first credentials; once it has them, it runs the
+// profile's lifecycle and the watch that drops it. A profile that fails to open or to give its
+// first credentials is forgotten at once, with nothing left running: every request waiting for
+// it is answered with the failure, and the next request tries again.
 func (ps *profileServer) start(name string, sp *servedProfile) {
 	sel := ps.sel
 	sel.profile, sel.explicit, sel.region = name, true, ""
 	octx, cancel := context.WithTimeout(ps.ctx, upstreamBudget)
 	src, region, err := ps.open(octx, sel)
+	var lc *lifecycle
+	if err == nil {
+		lc = newLifecycle(src, ps.refreshBefore, ps.log.With("profile", name))
+		_, err = lc.Retrieve(octx)
+	}
 	cancel()
 	if err != nil {
 		sp.err = err
@@ -161,7 +169,7 @@ func (ps *profileServer) start(name string, sp *servedProfile) {
 		close(sp.ready)
 		return
 	}
-	sp.lc = newLifecycle(src, ps.refreshBefore, ps.log.With("profile", name))
+	sp.lc = lc
 	sp.region = region
 	close(sp.ready)
 	ps.log.Debug("serving another profile to the command", "profile", name)
@@ -277,15 +285,62 @@ func (c *childSocket) ProfileCredentials(ctx context.Context, name string) (aws.
 // without its own credentials.
 func (s *session) serveChildSocket(ctx context.Context, dir string) (string, func()) {
 	ps := newProfileServer(ctx, s.cfg, s.log.With("component", "profiles"))
-	path := filepath.Join(dir, "sock")
-	l, err := state.Listen(path, &childSocket{own: s.lc, profile: s.cfg.Profile, ps: ps}, s.region)
+	cs := &childSocket{own: s.lc, profile: s.cfg.Profile, ps: ps}
+	l, path, remove, err := listenChildSocket(dir, func(path string) (*state.Listener, error) {
+		return state.Listen(path, cs, s.region)
+	}, shortSocketBases())
 	if err != nil {
 		s.log.Warn("the command's other profiles are not available", "error", err)
 		ps.close()
 		return "", func() {}
 	}
+	if filepath.Dir(path) != dir {
+		s.log.Debug("the private directory's path is too long for a socket; the command's socket is in a directory of its own", "socket", path)
+	}
 	return path, func() {
 		l.Close()
+		remove()
 		ps.close()
 	}
+}
+
+// listenChildSocket listens at dir/sock or, when that path is too long for a unix socket (a
+// deep TMPDIR: about 104 bytes is the limit), in a directory of its own (0700, random name)
+// under the first of bases where the path fits; remove deletes that directory once the
+// listener is closed. No chdir: a relative socket path would race with every other thread.
+func listenChildSocket(dir string, listen func(string) (*state.Listener, error), bases []string) (l *state.Listener, path string, remove func(), err error) {
+	path = filepath.Join(dir, "sock")
+	l, err = listen(path)
+	if !errors.Is(err, state.ErrNoSocket) {
+		return l, path, func() {}, err
+	}
+	for _, base := range bases {
+		d, derr := os.MkdirTemp(base, "awsrun-sock-")
+		if derr != nil {
+			continue
+		}
+		if derr := os.Chmod(d, 0o700); derr != nil {
+			os.Remove(d)
+			continue
+		}
+		path = filepath.Join(d, "sock")
+		if l, err = listen(path); err == nil {
+			return l, path, func() { os.RemoveAll(d) }, nil
+		}
+		os.RemoveAll(d)
+		if !errors.Is(err, state.ErrNoSocket) {
+			break
+		}
+	}
+	return nil, "", nil, err
+}
+
+// shortSocketBases are where a socket goes when the private directory is too deep for one:
+// the system temp dir, then /tmp (the temp dir is usually the deep one).
+func shortSocketBases() []string {
+	bases := []string{os.TempDir()}
+	if runtime.GOOS != "windows" && os.TempDir() != "/tmp" {
+		bases = append(bases, "/tmp")
+	}
+	return bases
 }

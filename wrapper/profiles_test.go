@@ -4,12 +4,18 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/awsrun/awsrun/creds"
+	"github.com/awsrun/awsrun/state"
 )
 
 func testProfileServer(t *testing.T, filter string, open func(context.Context, selection) (upstream, string, error)) *profileServer {
@@ -109,5 +115,120 @@ func TestProfileServerDropsIdleProfile(t *testing.T) {
 	ps.mu.Unlock()
 	if kept {
 		t.Error("a profile that failed to open is kept")
+	}
+}
+
+// TestProfileServerForgetsProfileWhoseFirstFetchFails: a profile that opens but whose first
+// credentials cannot be had is answered with the failure and dropped with its lifecycle, every
+// time: 100 requests leave no profile and no goroutine behind, and each one tries again.
+func TestProfileServerForgetsProfileWhoseFirstFetchFails(t *testing.T) {
+	fail := errors.New("access denied")
+	var opens atomic.Int32
+	up := &fakeUpstream{lifetime: time.Hour, now: time.Now, err: fail}
+	ps := testProfileServer(t, "all", func(context.Context, selection) (upstream, string, error) {
+		opens.Add(1)
+		return up, "", nil
+	})
+	held := func() int {
+		ps.mu.Lock()
+		defer ps.mu.Unlock()
+		return len(ps.profiles)
+	}
+	before := runtime.NumGoroutine()
+	for i := range 100 {
+		if _, _, err := ps.credentials(context.Background(), "broken"); !errors.Is(err, fail) {
+			t.Fatalf("request %d: %v, want the upstream failure", i, err)
+		}
+		if n := held(); n != 0 {
+			t.Fatalf("request %d: %d profiles held after a failed first fetch", i, n)
+		}
+	}
+	if n := opens.Load(); n != 100 || up.calls.Load() != 100 {
+		t.Errorf("%d opens, %d upstream calls for 100 requests; want 100 and 100", n, up.calls.Load())
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines before, %d after 100 failed profiles:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		runtime.Gosched()
+	}
+
+	// Requests that arrive while the first fetch runs wait for it and get its failure too.
+	gated := &fakeUpstream{lifetime: time.Hour, now: time.Now, err: fail, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	ps = testProfileServer(t, "all", func(context.Context, selection) (upstream, string, error) { return gated, "", nil })
+	errs := make(chan error, 10)
+	for range 10 {
+		go func() { _, _, err := ps.credentials(context.Background(), "broken"); errs <- err }()
+	}
+	<-gated.entered
+	close(gated.gate)
+	for i := range 10 {
+		if err := <-errs; !errors.Is(err, fail) {
+			t.Errorf("concurrent request %d: %v, want the upstream failure", i, err)
+		}
+	}
+	if n := held(); n != 0 {
+		t.Errorf("%d profiles held after concurrent failed fetches", n)
+	}
+}
+
+type stubProvider struct{}
+
+func (stubProvider) Credentials(context.Context) (aws.Credentials, error) {
+	return aws.Credentials{AccessKeyID: "AKIDSTUB", SecretAccessKey: "s"}, nil
+}
+func (stubProvider) Status() state.Entry { return state.Entry{Profile: "a"} }
+
+// TestListenChildSocketTooDeep: a private directory too deep for a unix socket puts the socket
+// in a 0700 directory of its own under the first base where it fits, removed with it; a short
+// one keeps it in the private directory; when no base fits, the error says the path is too long.
+func TestListenChildSocketTooDeep(t *testing.T) {
+	listen := func(path string) (*state.Listener, error) {
+		return state.Listen(path, stubProvider{}, func() string { return "" })
+	}
+	short := t.TempDir()
+	if len(short) > 80 {
+		t.Skip("the test temp dir is too deep for this test:", short)
+	}
+	deep := filepath.Join(short, strings.Repeat("d", 60), strings.Repeat("e", 60))
+	if err := os.MkdirAll(deep, 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	l, path, remove, err := listenChildSocket(short, listen, []string{deep})
+	if err != nil || path != filepath.Join(short, "sock") {
+		t.Fatalf("short private dir: %q %v", path, err)
+	}
+	l.Close()
+	remove()
+
+	l, path, remove, err = listenChildSocket(deep, listen, []string{deep, short})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := filepath.Dir(path)
+	if filepath.Dir(d) != short || len(path) > 100 {
+		t.Errorf("socket at %q, want a directory of its own under %s", path, short)
+	}
+	if fi, err := os.Lstat(d); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		t.Errorf("the socket's directory: %v %v", fi, err)
+	}
+	c, err := state.FetchCredentials(context.Background(), path)
+	if err != nil || c.Credentials.AccessKeyID != "AKIDSTUB" {
+		t.Errorf("asking the socket: %+v %v", c, err)
+	}
+	l.Close()
+	remove()
+	if _, err := os.Lstat(d); !os.IsNotExist(err) {
+		t.Errorf("the socket's directory is left: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(deep, "awsrun-sock-*")); len(left) != 0 {
+		t.Errorf("a directory tried and given up is left: %q", left)
+	}
+
+	if _, _, _, err = listenChildSocket(deep, listen, []string{deep}); !errors.Is(err, state.ErrNoSocket) {
+		t.Errorf("no base fits: %v", err)
 	}
 }

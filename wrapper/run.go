@@ -230,6 +230,7 @@ func openSource(ctx context.Context, sel selection, env environ, mfa func() (str
 		NoSession:       sel.noSession,
 		CABundle:        sel.caBundle,
 		MFAToken:        mfa,
+		ProcessEnv:      resolveEnv(env, sel.profile),
 		OnServerTime:    skew.observe,
 	})
 }

@@ -134,7 +134,7 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 				return &usageError{err: err}
 			}
 			// Resolving the profile may run its credential_process, which may be awsrun again.
-			if err := markResolving(environ, profile); err != nil {
+			if err := checkResolving(environ, profile); err != nil {
 				return err
 			}
 			cfg := wrapper.Config{

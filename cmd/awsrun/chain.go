@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/awsrun/awsrun/wrapper"
@@ -13,13 +12,14 @@ import (
 // or two deep; a cycle through several profiles stops here instead of at an outside limit.
 const maxResolveDepth = 8
 
-// markResolving records, in awsrun's own environment (which every credential_process it starts
-// inherits, and which the supervised command never gets: wrapper scrubs the variable), that
-// this process resolves profile. It refuses when an awsrun up the process tree is resolving the
+// checkResolving refuses to resolve profile when an awsrun up the process tree is resolving the
 // same profile (its credential_process leads back to awsrun for it: that would never end) or
-// when resolutions are already nested maxResolveDepth deep.
-func markResolving(environ []string, profile string) error {
-	chain := decodeChain(envLookup(environ)(wrapper.ResolveChainVar))
+// when resolutions are already nested maxResolveDepth deep. The chain is the one this awsrun
+// inherited (wrapper.ResolveChainVar); awsrun's own environment is left alone: wrapper hands
+// each resolution's credential_process its own chain, the inherited one and the profile that
+// process resolves, so profiles served side by side never see each other as a loop.
+func checkResolving(environ []string, profile string) error {
+	chain := wrapper.DecodeResolveChain(envLookup(environ)(wrapper.ResolveChainVar))
 	next := append(chain, profile)
 	for _, p := range chain {
 		if p == profile {
@@ -33,7 +33,7 @@ func markResolving(environ []string, profile string) error {
 			msg:  fmt.Sprintf("profile %q: credential_process runs awsrun nested more than %d deep (%s)", profile, maxResolveDepth, chainText(next)),
 			hint: "let one of these profiles get its credentials without awsrun (sso_session, role_arn with source_profile, or access keys)"}
 	}
-	return os.Setenv(wrapper.ResolveChainVar, encodeChain(next))
+	return nil
 }
 
 // chainText shows a chain as awsrun for "a" -> "b" -> "a".
@@ -43,62 +43,4 @@ func chainText(chain []string) string {
 		q[i] = fmt.Sprintf("%q", p)
 	}
 	return "awsrun for " + strings.Join(q, " -> ")
-}
-
-// encodeChain joins profile names with commas, each percent-encoded so that no name can hold
-// the separator: "a,b" is one profile, never two.
-func encodeChain(names []string) string {
-	enc := make([]string, len(names))
-	for i, n := range names {
-		var b strings.Builder
-		for j := 0; j < len(n); j++ {
-			c := n[j]
-			if c == '%' || c == ',' || c <= ' ' || c >= 0x7f {
-				fmt.Fprintf(&b, "%%%02X", c)
-				continue
-			}
-			b.WriteByte(c)
-		}
-		enc[i] = b.String()
-	}
-	return strings.Join(enc, ",")
-}
-
-// decodeChain reverses encodeChain; an escape that is not one is kept as it is, so a garbled
-// value never hides a name.
-func decodeChain(s string) []string {
-	if s == "" {
-		return nil
-	}
-	parts := strings.Split(s, ",")
-	for i, p := range parts {
-		if !strings.Contains(p, "%") {
-			continue
-		}
-		var b strings.Builder
-		for j := 0; j < len(p); j++ {
-			if p[j] == '%' && j+2 < len(p) && isHex(p[j+1]) && isHex(p[j+2]) {
-				b.WriteByte(unhex(p[j+1])<<4 | unhex(p[j+2]))
-				j += 2
-				continue
-			}
-			b.WriteByte(p[j])
-		}
-		parts[i] = b.String()
-	}
-	return parts
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
 }

@@ -40,7 +40,6 @@ func doctorCommand(environ []string, stdin, stdout, stderr *os.File) *cli.Comman
 				return err
 			}
 			defer closer.Close()
-			_ = markResolving(environ, cfg.Profile) // a loop shows up as the credentials check failing
 			regionFlag, _ := inherited(c, "region")
 			wd, _ := os.Getwd()
 			rep := doctor.Run(context.Background(), doctor.Options{

@@ -107,7 +107,7 @@ func exportCommand(environ []string, stdin, stdout, stderr *os.File) *cli.Comman
 				return err
 			}
 			defer closer.Close()
-			if err := markResolving(environ, cfg.Profile); err != nil {
+			if err := checkResolving(environ, cfg.Profile); err != nil {
 				return err
 			}
 			res, err := wrapper.Resolve(context.Background(), cfg)

@@ -60,6 +60,18 @@ func (w *fakeWorld) exportInChild(flags []string, args ...string) result {
 	return w.run(nil, append(append([]string{"-p", "sso"}, flags...), "--", script)...)
 }
 
+// awsCLIEnv is what the AWS CLI needs, beyond awsrun's test environment, to run in the child:
+// no pager, and the Python it was installed with.
+func awsCLIEnv() []string {
+	env := []string{"AWS_PAGER="}
+	for _, k := range []string{"PYENV_ROOT", "PYENV_VERSION", "LANG"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
 // TestChildGetsOtherProfilesFromParent: inside awsrun -p sso, `awsrun export --profile role`
 // is answered by the parent over AWSRUN_SOCKET from the user's real files (the child's config
 // has no role of its own); --profiles refuses with exit 78 naming --profiles; an MFA profile
@@ -153,12 +165,7 @@ func TestChildProfileSingleFlight(t *testing.T) {
 // --profiles none the same call fails naming --profiles, never falling through to sso.
 func TestChildConfigHasEveryProfile(t *testing.T) {
 	w := newFakeWorld(t, fakeaws.Options{}, "")
-	env := []string{"AWS_PAGER="}
-	for _, k := range []string{"PYENV_ROOT", "PYENV_VERSION", "LANG"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
+	env := awsCLIEnv()
 	if _, _, err := w.awsCLI(nil, "aws", "--version"); err != nil {
 		t.Skip("the AWS CLI does not run:", err)
 	}
@@ -186,12 +193,7 @@ func TestChildConfigHasEveryProfile(t *testing.T) {
 // inner command runs.
 func TestNestedAwsrunOtherProfile(t *testing.T) {
 	w := newFakeWorld(t, fakeaws.Options{}, "")
-	env := []string{"AWS_PAGER="}
-	for _, k := range []string{"PYENV_ROOT", "PYENV_VERSION", "LANG"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
+	env := awsCLIEnv()
 	if _, _, err := w.awsCLI(nil, "aws", "--version"); err != nil {
 		t.Skip("the AWS CLI does not run:", err)
 	}
@@ -241,5 +243,139 @@ func TestChildConfigWith200Profiles(t *testing.T) {
 	}
 	if !strings.Contains(exported, `"AccessKeyId":"ASIA`) || strings.Contains(r.stderr, "error") {
 		t.Errorf("export --profile p137 in the child: %s %s", exported, r.stderr)
+	}
+}
+
+// TestChildProfileSourcedFromChosenProfile: inside awsrun -p sso, a profile whose
+// credential_process is `awsrun export --profile sso` (its credentials come from the chosen
+// profile) is served by the parent as sso's identity, to `awsrun export` and to the AWS CLI's
+// --profile in the child: the credential_process gets the chain of
+// its own resolution, not the parent's sso (it was refused as a loop, exit 78). A real loop is
+// still refused: a profile whose credential_process is awsrun for itself, and two that name
+// each other, each credential_process run once.
+func TestChildProfileSourcedFromChosenProfile(t *testing.T) {
+	w := newFakeWorld(t, fakeaws.Options{}, "")
+	viaSSO := w.awsrunScript("export-sso", "export", "--profile", "sso", "--format", "credential-process")
+	self, selfRuns := countedAwsrun(t, w.home, "self", "export", "--profile", "self", "--format", "credential-process")
+	loopA, loopARuns := countedAwsrun(t, w.home, "loopa", "export", "--profile", "loopb", "--format", "credential-process")
+	loopB, loopBRuns := countedAwsrun(t, w.home, "loopb", "export", "--profile", "loopa", "--format", "credential-process")
+	cfg, err := os.ReadFile(filepath.Join(w.home, ".aws", "config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeConfig(t, w.home, string(cfg)+fmt.Sprintf(`
+[profile viasso]
+credential_process = %s
+region = eu-west-1
+
+[profile self]
+credential_process = %s
+
+[profile loopa]
+credential_process = %s
+
+[profile loopb]
+credential_process = %s
+`, viaSSO, self, loopA, loopB))
+
+	r := w.exportInChild(nil, "--profile", "viasso", "--format", "json")
+	var o struct{ AccessKeyId string }
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &o) != nil {
+		t.Fatalf("export --profile viasso in the child: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	var got *fakeaws.Credential
+	for _, c := range w.fake.Issued() {
+		if c.AccessKeyID == o.AccessKeyId {
+			got = &c
+		}
+	}
+	if got == nil || got.Op != "GetRoleCredentials" {
+		t.Errorf("viasso got %s, issued as %+v; want sso's role credentials", o.AccessKeyId, got)
+	}
+	env := awsCLIEnv()
+	if _, _, err := w.awsCLI(nil, "aws", "--version"); err != nil {
+		t.Log("the AWS CLI does not run; aws --profile viasso not tried:", err)
+	} else {
+		r := w.run(env, "-p", "sso", "--", "sh", "-c", `aws sts get-caller-identity --output json --profile viasso && echo ===== && aws sts get-caller-identity --output json`)
+		via, own, ok := strings.Cut(r.stdout, "=====\n")
+		if r.code != 0 || !ok {
+			t.Fatalf("aws --profile viasso in the child: exit %d %s %s", r.code, r.stdout, r.stderr)
+		}
+		if a, b := callerARN(t, via), callerARN(t, own); a != b || a == "" {
+			t.Errorf("aws --profile viasso acts as %q, the chosen sso as %q; want the same identity", a, b)
+		}
+	}
+
+	for _, tc := range []struct {
+		profile string
+		loop    string
+		runs    []func() int
+	}{
+		{"self", `"self" -> "self"`, []func() int{selfRuns}},
+		{"loopa", `"loopa" -> "loopb" -> "loopa"`, []func() int{loopARuns, loopBRuns}},
+	} {
+		r := w.exportInChild(nil, "--profile", tc.profile, "--format", "credential-process")
+		if r.code == 0 || r.stdout != "" || !strings.Contains(r.stderr, "would never end") || !strings.Contains(r.stderr, tc.loop) {
+			t.Errorf("%s: exit %d stdout %q stderr %s", tc.profile, r.code, r.stdout, r.stderr)
+		}
+		for i, runs := range tc.runs {
+			if n := runs(); n != 1 {
+				t.Errorf("%s: credential_process %d ran %d times, want 1", tc.profile, i, n)
+			}
+		}
+	}
+}
+
+// TestChildSocketWithDeepTMPDIR: with a TMPDIR so deep that the private directory's socket
+// path is over the unix socket limit, the parent still serves the child's other profiles,
+// through a socket in a short 0700 directory of its own that is gone once awsrun exits.
+func TestChildSocketWithDeepTMPDIR(t *testing.T) {
+	w := newFakeWorld(t, fakeaws.Options{}, "")
+	deep := filepath.Join(w.home, strings.Repeat("d", 60), strings.Repeat("e", 60))
+	if err := os.MkdirAll(deep, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if len(deep) <= 110 {
+		t.Fatalf("TMPDIR %q is only %d bytes", deep, len(deep))
+	}
+	export := w.awsrunScript("export-role", "export", "--profile", "role", "--format", "json")
+	r := w.run([]string{"TMPDIR=" + deep}, "-p", "sso", "--", "sh", "-c",
+		`printf '%s\n' "$AWSRUN_SOCKET"; ls -ld "$(dirname "$AWSRUN_SOCKET")"; case "$AWS_CONFIG_FILE" in "$TMPDIR"/*) echo config-in-tmpdir;; esac; "$0"`, export)
+	lines := strings.SplitN(r.stdout, "\n", 4)
+	if r.code != 0 || len(lines) < 4 {
+		t.Fatalf("exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	sock, mode, where, exported := lines[0], lines[1], lines[2], lines[3]
+	if sock == "" || len(sock) > 100 || !strings.HasPrefix(mode, "drwx------") || where != "config-in-tmpdir" {
+		t.Errorf("AWSRUN_SOCKET %q (%d bytes), its directory %q, the private config %q", sock, len(sock), mode, where)
+	}
+	if !strings.Contains(exported, `"AccessKeyId":"ASIA`) {
+		t.Errorf("export --profile role in the child: %s %s", exported, r.stderr)
+	}
+	if _, err := os.Lstat(filepath.Dir(sock)); !os.IsNotExist(err) {
+		t.Errorf("the socket's directory %s is left after awsrun exited: %v", filepath.Dir(sock), err)
+	}
+}
+
+// TestChildSkipsProfileNameWithSpace: a profile whose name has a space (or a quote, or any
+// character but ASCII letters, digits and _-@+.%:/) gets no section in the child's config, and
+// awsrun warns at start naming it; `awsrun export --profile NAME` in the command still gets it
+// from the parent, which reads the user's real files.
+func TestChildSkipsProfileNameWithSpace(t *testing.T) {
+	w := newFakeWorld(t, fakeaws.Options{}, worldConfig+"\n[profile with space]\nrole_arn = arn:aws:iam::123456789012:role/Deployer\nsource_profile = base\n")
+	export := w.awsrunScript("export-with-space", "export", "--profile", "with space", "--format", "json")
+	r := w.run(nil, "-p", "sso", "--", "sh", "-c", `cat "$AWS_CONFIG_FILE" && echo ===== && "$0"`, export)
+	cfg, exported, ok := strings.Cut(r.stdout, "=====\n")
+	if r.code != 0 || !ok {
+		t.Fatalf("exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(cfg, "with space") {
+		t.Errorf("the child's config has the profile with a space:\n%s", cfg)
+	}
+	if !strings.Contains(r.stderr, "the command cannot use this profile") || !strings.Contains(r.stderr, `profile="with space"`) {
+		t.Errorf("no warning naming the skipped profile: %s", r.stderr)
+	}
+	if !strings.Contains(exported, `"AccessKeyId":"ASIA`) {
+		t.Errorf("export --profile 'with space' in the child: %s %s", exported, r.stderr)
 	}
 }
