@@ -25,7 +25,7 @@ func (s *session) loginArgv() []string {
 		return s.cfg.LoginCommand
 	}
 	s.mu.Lock()
-	kind, loginProfile := s.tokenKind, s.loginProfile
+	kind, loginProfile := s.token.kind, s.token.loginProfile
 	s.mu.Unlock()
 	if kind == watch.KindLoginToken {
 		return []string{"aws", "login", "--profile", loginProfile}
@@ -48,9 +48,9 @@ func (s *session) sessionEnded(ctx context.Context, cause error) {
 		return
 	}
 	s.mu.Lock()
-	fp := s.tokenFP
-	repeat := s.endedFP == fp && fp != ""
-	s.endedFP = fp
+	fp := s.token.fp
+	repeat := s.token.endedFP == fp && fp != ""
+	s.token.endedFP = fp
 	s.mu.Unlock()
 	if repeat && !(s.cfg.Login == LoginAuto && !s.loggingIn.Load()) {
 		return
@@ -164,7 +164,7 @@ func (s *session) relayLoginOutput(r *os.File) {
 func (s *session) currentTokenFingerprint() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.tokenFP
+	return s.token.fp
 }
 
 func (s *session) readTokenFingerprint() string {

@@ -2,6 +2,7 @@ package wrapper
 
 import (
 	"context"
+	"fmt"
 )
 
 // runNestedOther runs awsrun for another profile inside an endpoint-mode child: the parent
@@ -26,4 +27,26 @@ func runNestedOther(ctx context.Context, cfg Config, env environ) (Exit, error) 
 	}
 	cfg.Logger.Debug("nested awsrun: another profile through the parent", "profile", cfg.Profile)
 	return supervise(ctx, cfg, runOnce(e.list()), nil)
+}
+
+// NestedError refuses to run a second awsrun for a different profile inside a child of awsrun,
+// where the user's profiles are hidden on purpose.
+type NestedError struct{ Outer, Inner string }
+
+func (e *NestedError) Error() string {
+	return fmt.Sprintf("already running inside awsrun for profile %q; cannot switch to profile %q from here", e.Outer, e.Inner)
+}
+
+// runNested handles awsrun inside awsrun: the same profile needs nothing new, so the command
+// runs with the inherited endpoint; a different one is refused because the profiles are hidden.
+func runNested(ctx context.Context, cfg Config, env environ) (Exit, error) {
+	outer := env["AWSRUN_PROFILE"]
+	if cfg.ProfileExplicit && cfg.Profile != outer {
+		if env[SocketVar] != "" {
+			return runNestedOther(ctx, cfg, env) // nested.go
+		}
+		return Exit{}, &NestedError{Outer: outer, Inner: cfg.Profile}
+	}
+	cfg.Logger.Debug("nested awsrun: reusing the outer endpoint", "profile", outer)
+	return supervise(ctx, cfg, runOnce(cfg.Env), nil)
 }

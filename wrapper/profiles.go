@@ -19,8 +19,8 @@ import (
 // checkProfileFilter refuses a --profiles list that names a profile the user's files do not
 // have, before anything starts: a typo would otherwise refuse a profile the user meant to
 // allow, found only later inside the child. all and none name no profile, so they cost no read.
-func checkProfileFilter(cfg Config, env environ) error {
-	if cfg.Profiles.Names() == nil {
+func checkProfileFilter(filter creds.ProfileFilter, env environ) error {
+	if filter.Names() == nil {
 		return nil
 	}
 	getenv := func(k string) string { return env[k] }
@@ -28,7 +28,7 @@ func checkProfileFilter(cfg Config, env environ) error {
 	if err != nil {
 		return err
 	}
-	return cfg.Profiles.Check(files)
+	return filter.Check(files)
 }
 
 // SocketVar names the socket of the awsrun a child runs under (endpoint mode): the child's

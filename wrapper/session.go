@@ -11,6 +11,7 @@ import (
 
 	"github.com/awsrun/awsrun/creds"
 	"github.com/awsrun/awsrun/desktop"
+	"github.com/awsrun/awsrun/internal/phases"
 	"github.com/awsrun/awsrun/watch"
 )
 
@@ -18,35 +19,51 @@ import (
 // source resolved from it, and the child's generated config. It re-reads them when they change
 // and keeps the last good state when an edit is broken.
 type session struct {
-	cfg          Config
-	env          environ
-	lc           *lifecycle // the profile's credentials and their renewal
-	log          *slog.Logger
-	childStarted *atomic.Bool
-
-	configPath, credsPath string
-	readStamps            fileStamps // the two files as they were when first read (see catchUp)
-	home                  string
-
-	mu            sync.Mutex
-	src           *creds.Source
-	tokenKind     watch.Kind // the session token cache behind the profile: KindSSOToken, KindLoginToken or KindOther (none)
-	tokenPath     string     // that cache's file; empty when there is none
-	tokenFP       string     // fingerprint of the token last seen (a new login changes it)
-	loginKey      string     // `aws login` only: the cached access key id last seen
-	loginProfile  string     // `aws login` only: the profile to run `aws login --profile` for
-	lastFileErr   string
-	childConfig   []byte
-	writeChildCfg func([]byte) error // endpoint mode: rewrite the child's private config
-	worldWarned   string             // worldconfig.go: the left-out profiles last warned about
-
-	notifier  *desktop.Notifier
-	loggingIn atomic.Bool
-	endedFP   string // token fingerprint whose end was already reported, so it is said once
-	bgCtx     context.Context
-
-	skew     *skewCheck          // AWS's Date headers against the local clock, for every source opened
+	// Set by newSession, never changed.
+	cfg      Config
+	env      environ
+	log      *slog.Logger
+	lc       *lifecycle // the profile's credentials and their renewal
+	skew     *skewCheck // AWS's Date headers against the local clock, for every source opened
+	notifier *desktop.Notifier
+	files    userFiles
 	internal chan *InternalError // cap 1: a panic recovered outside the errgroups (see guardedUpstream)
+
+	childStarted *atomic.Bool // from the child's start on, nothing may prompt on its terminal
+	loggingIn    atomic.Bool  // an automatic login runs (login.go)
+
+	mu          sync.Mutex // guards the rest
+	src         *creds.Source
+	token       tokenState
+	child       childConfigFile
+	lastFileErr string          // the last reload failure, reported once
+	bgCtx       context.Context // the background work's (background.go), once the child runs
+}
+
+// userFiles are the user's config and credentials files as the run found them.
+type userFiles struct {
+	configPath, credsPath string
+	readStamps            fileStamps // as they were when first read (see catchUp)
+	home                  string
+}
+
+// tokenState is the session token cache behind the profile (SSO or `aws login`) and what was
+// last seen in it (tokencache.go, login.go).
+type tokenState struct {
+	kind         watch.Kind // KindSSOToken, KindLoginToken or KindOther (none)
+	path         string     // empty when there is none
+	fp           string     // fingerprint of the token last seen (a new login changes it)
+	loginKey     string     // `aws login` only: the cached access key id last seen
+	loginProfile string     // `aws login` only: the profile to run `aws login --profile` for
+	endedFP      string     // fingerprint whose end was already reported, so it is said once
+}
+
+// childConfigFile is the child's private config in endpoint mode (endpointmode.go,
+// worldconfig.go); write is nil in env mode, where the child reads the user's own files.
+type childConfigFile struct {
+	data   []byte
+	write  func([]byte) error
+	warned string // the left-out profiles last warned about
 }
 
 // backgroundCtx is the context of the run's background work (set when the child starts).
@@ -66,13 +83,16 @@ func newSession(ctx context.Context, cfg Config, env environ) (_ *session, err e
 			err = internalError(cfg.Logger, v)
 		}
 	}()
-	s := &session{cfg: cfg, env: env, log: cfg.Logger, childStarted: new(atomic.Bool), home: env["HOME"],
+	if err := checkProfileFilter(cfg.Profiles, env); err != nil { // profiles.go
+		return nil, err
+	}
+	s := &session{cfg: cfg, env: env, log: cfg.Logger, childStarted: new(atomic.Bool), files: userFiles{home: env["HOME"]},
 		skew: newSkewCheck(cfg.Logger), internal: make(chan *InternalError, 1)}
 	if cfg.Notify {
 		s.notifier = &desktop.Notifier{}
 	}
-	s.configPath, s.credsPath = creds.Paths(func(k string) string { return env[k] })
-	s.readStamps = stampFiles(s.configPath, s.credsPath) // before reading: a later write shows as a change
+	s.files.configPath, s.files.credsPath = creds.Paths(func(k string) string { return env[k] })
+	s.files.readStamps = stampFiles(s.files.configPath, s.files.credsPath) // before reading: a later write shows as a change
 	src, err := openSource(ctx, cfg.selection(), env, mfaPrompter(s.childStarted), s.skew)
 	if err != nil {
 		return nil, err
@@ -115,15 +135,15 @@ func (s *session) setSource(src *creds.Source) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.src = src
-	s.tokenKind, s.tokenPath, s.loginProfile = watch.KindOther, "", ""
+	s.token.kind, s.token.path, s.token.loginProfile = watch.KindOther, "", ""
 	switch p := src.Profile(); {
 	case src.LoginTokenPath() != "":
-		s.tokenKind, s.tokenPath, s.loginProfile = watch.KindLoginToken, src.LoginTokenPath(), src.LoginProfile()
-	case p != nil && p.SSOCacheKey() != "" && s.home != "":
-		s.tokenKind, s.tokenPath = watch.KindSSOToken, creds.SSOTokenPath(s.home, p.SSOCacheKey())
+		s.token.kind, s.token.path, s.token.loginProfile = watch.KindLoginToken, src.LoginTokenPath(), src.LoginProfile()
+	case p != nil && p.SSOCacheKey() != "" && s.files.home != "":
+		s.token.kind, s.token.path = watch.KindSSOToken, creds.SSOTokenPath(s.files.home, p.SSOCacheKey())
 	}
-	if v, err := readTokenCache(s.tokenKind, s.tokenPath); err == nil {
-		s.tokenFP, s.loginKey = v.fingerprint, v.accessKeyID
+	if v, err := readTokenCache(s.token.kind, s.token.path); err == nil {
+		s.token.fp, s.token.loginKey = v.fingerprint, v.accessKeyID
 	}
 }
 
@@ -137,10 +157,10 @@ func (s *session) region() string {
 func (s *session) ssoTokenPath() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.tokenKind != watch.KindSSOToken {
+	if s.token.kind != watch.KindSSOToken {
 		return ""
 	}
-	return s.tokenPath
+	return s.token.path
 }
 
 // tokenCache is the session token cache behind the profile and its kind; path is "" when the
@@ -148,7 +168,7 @@ func (s *session) ssoTokenPath() string {
 func (s *session) tokenCache() (kind watch.Kind, path string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.tokenKind, s.tokenPath
+	return s.token.kind, s.token.path
 }
 
 // loginSession reports whether the profile's credentials come from an `aws login` session.
@@ -193,7 +213,7 @@ func (s *session) reloadProfile(ctx context.Context) {
 	s.mu.Unlock()
 	s.setSource(src)
 	s.lc.setSource(s.guardUpstream(src))
-	if s.writeChildCfg != nil {
+	if s.child.write != nil {
 		next, err := s.renderChildConfig()
 		if err != nil {
 			// Unreachable while the checks where values enter hold; the child keeps its config.
@@ -201,13 +221,13 @@ func (s *session) reloadProfile(ctx context.Context) {
 		}
 		s.mu.Lock()
 		if err != nil {
-			next = s.childConfig
+			next = s.child.data
 		}
-		same := bytes.Equal(next, s.childConfig)
-		s.childConfig = next
+		same := bytes.Equal(next, s.child.data)
+		s.child.data = next
 		s.mu.Unlock()
 		if !same {
-			if err := s.writeChildCfg(next); err != nil {
+			if err := s.child.write(next); err != nil {
 				s.log.Warn("could not update the child's config", "error", err)
 			} else {
 				s.log.Info("child config updated from the edited profile", "region", s.region())
@@ -219,4 +239,50 @@ func (s *session) reloadProfile(ctx context.Context) {
 		return
 	}
 	s.log.Info("profile reloaded", "profile", s.cfg.Profile)
+}
+
+// selection is what picks and opens a profile's credential source, from a run's Config or an
+// export's ResolveInput.
+type selection struct {
+	profile   string
+	explicit  bool // the user named the profile: a missing one is an error, never a fallback
+	region    string
+	duration  time.Duration
+	noSession bool
+	caBundle  string
+}
+
+func (c Config) selection() selection {
+	return selection{profile: c.Profile, explicit: c.ProfileExplicit, region: c.Region, duration: c.Duration,
+		noSession: c.NoSession, caBundle: c.CABundle}
+}
+
+// openSource picks the profile the way the AWS CLI does and opens it.
+// mfa asks for an MFA code when the profile needs one; nil makes such a profile fail. skew
+// checks AWS's clock on every answer; one check per run, so a reload does not warn again.
+func openSource(ctx context.Context, sel selection, env environ, mfa func() (string, error), skew *skewCheck) (*creds.Source, error) {
+	getenv := func(k string) string { return env[k] }
+	configPath, credsPath := creds.Paths(getenv)
+	files, err := creds.LoadFiles(configPath, credsPath)
+	if err != nil {
+		return nil, err
+	}
+	phases.Mark("profile-files")
+	profile := sel.profile
+	if !sel.explicit && !files.Has(profile) && env["AWS_ACCESS_KEY_ID"] != "" {
+		// No profiles at all but keys in the environment (CI, a pasted key): use them.
+		profile = ""
+	}
+	return creds.Open(ctx, files, creds.Options{
+		Profile:         profile,
+		Region:          sel.region,
+		ConfigFile:      configPath,
+		CredentialsFile: credsPath,
+		Duration:        sel.duration,
+		NoSession:       sel.noSession,
+		CABundle:        sel.caBundle,
+		MFAToken:        mfa,
+		ProcessEnv:      resolveEnv(env, sel.profile),
+		OnServerTime:    skew.observe,
+	})
 }

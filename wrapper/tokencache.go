@@ -90,13 +90,13 @@ func (s *session) tokenChanged(ctx context.Context, kind watch.Kind) {
 		served = cur.creds.AccessKeyID
 	}
 	s.mu.Lock()
-	if s.tokenPath != path {
+	if s.token.path != path {
 		s.mu.Unlock()
 		return // the profile changed meanwhile; its own cache is another file
 	}
-	newLogin := v.fingerprint != s.tokenFP
-	seenKey := v.accessKeyID == s.loginKey
-	s.tokenFP, s.loginKey = v.fingerprint, v.accessKeyID
+	newLogin := v.fingerprint != s.token.fp
+	seenKey := v.accessKeyID == s.token.loginKey
+	s.token.fp, s.token.loginKey = v.fingerprint, v.accessKeyID
 	s.mu.Unlock()
 	switch {
 	case kind == watch.KindSSOToken && !newLogin, kind == watch.KindLoginToken && !newLogin && seenKey:
@@ -133,7 +133,7 @@ func (s *session) noteLoginCache() {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.tokenPath == path && v.fingerprint == s.tokenFP {
-		s.loginKey = v.accessKeyID
+	if s.token.path == path && v.fingerprint == s.token.fp {
+		s.token.loginKey = v.accessKeyID
 	}
 }

@@ -71,11 +71,11 @@ func TestLoginTokenChangeReaction(t *testing.T) {
 	served := func() string { return s.lc.current().creds.AccessKeyID }
 
 	w.write("ASIASTAGED")
-	s.tokenKind, s.tokenPath, s.loginProfile = watch.KindLoginToken, w.path, "console"
+	s.token.kind, s.token.path, s.token.loginProfile = watch.KindLoginToken, w.path, "console"
 	if v, err := readTokenCache(s.tokenCache()); err != nil {
 		t.Fatal(err)
 	} else {
-		s.tokenFP, s.loginKey = v.fingerprint, v.accessKeyID
+		s.token.fp, s.token.loginKey = v.fingerprint, v.accessKeyID
 	}
 	if _, err := s.lc.refresh(ctx); err != nil {
 		t.Fatal(err)
@@ -143,7 +143,7 @@ func TestLoginTokenChangeReaction(t *testing.T) {
 // the login profile) logs in with `aws login --profile <the login profile>` and names its session
 // so; --login-command still wins; SSO profiles keep `aws sso login`.
 func TestLoginArgvAndWordingForLoginProfiles(t *testing.T) {
-	s := &session{cfg: Config{Profile: "console-role"}, tokenKind: watch.KindLoginToken, tokenPath: "/x.json", loginProfile: "console"}
+	s := &session{cfg: Config{Profile: "console-role"}, token: tokenState{kind: watch.KindLoginToken, path: "/x.json", loginProfile: "console"}}
 	if got := strings.Join(s.loginArgv(), " "); got != "aws login --profile console" || s.sessionName() != "aws login session" {
 		t.Errorf("login profile: argv %q, session %q", got, s.sessionName())
 	}
@@ -151,7 +151,7 @@ func TestLoginArgvAndWordingForLoginProfiles(t *testing.T) {
 	if got := strings.Join(s.loginArgv(), " "); got != "my-login x" {
 		t.Errorf("--login-command: argv %q", got)
 	}
-	sso := &session{cfg: Config{Profile: "dev"}, tokenKind: watch.KindSSOToken, tokenPath: "/y.json"}
+	sso := &session{cfg: Config{Profile: "dev"}, token: tokenState{kind: watch.KindSSOToken, path: "/y.json"}}
 	if got := strings.Join(sso.loginArgv(), " "); got != "aws sso login --profile dev" || sso.sessionName() != "SSO session" {
 		t.Errorf("SSO profile: argv %q, session %q", got, sso.sessionName())
 	}
@@ -183,12 +183,12 @@ func TestLoginOwnWriteBackIgnoredForARole(t *testing.T) {
 	s := &session{log: log, cfg: Config{Profile: "console-role"}}
 	s.lc = newLifecycle(up, time.Minute, log)
 	s.lc.onChange = func(_, _ *snapshot) { s.noteLoginCache() } // as newSession wires it
-	s.tokenKind, s.tokenPath, s.loginProfile = watch.KindLoginToken, w.path, "console"
+	s.token.kind, s.token.path, s.token.loginProfile = watch.KindLoginToken, w.path, "console"
 	v, err := readTokenCache(s.tokenCache())
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.tokenFP, s.loginKey = v.fingerprint, v.accessKeyID
+	s.token.fp, s.token.loginKey = v.fingerprint, v.accessKeyID
 	ctx := context.Background()
 	for i := 1; i <= 3; i++ {
 		if _, err := s.lc.refresh(ctx); err != nil {

@@ -13,8 +13,8 @@ import (
 // CLI's cache. Watching is an optimisation on top of the timer-driven refresh, so a failure to
 // watch is logged and awsrun carries on.
 func (s *session) startWatch() *watch.Watcher {
-	files := []string{s.configPath, s.credsPath}
-	kinds := map[string]watch.Kind{s.configPath: watch.KindConfig, s.credsPath: watch.KindConfig}
+	files := []string{s.files.configPath, s.files.credsPath}
+	kinds := map[string]watch.Kind{s.files.configPath: watch.KindConfig, s.files.credsPath: watch.KindConfig}
 	if k, p := s.tokenCache(); p != "" {
 		// The file, not its directory: the cache directory holds other sessions' tokens, and
 		// awsrun's own write-back goes through a temporary file there.
@@ -22,8 +22,8 @@ func (s *session) startWatch() *watch.Watcher {
 		kinds[p] = k
 	}
 	var dirs []string
-	if s.home != "" {
-		d := filepath.Join(s.home, ".aws", "cli", "cache")
+	if s.files.home != "" {
+		d := filepath.Join(s.files.home, ".aws", "cli", "cache")
 		dirs = append(dirs, d)
 		kinds[d] = watch.KindCLICache
 	}
@@ -111,9 +111,9 @@ func (a fileStamps) same(b fileStamps) bool {
 // the watch starting (it starts after the child has settled): a new login or an edit made then
 // is picked up as the watch would have.
 func (s *session) catchUp(ctx context.Context) {
-	if !s.readStamps.same(stampFiles(s.configPath, s.credsPath)) {
+	if !s.files.readStamps.same(stampFiles(s.files.configPath, s.files.credsPath)) {
 		s.log.Debug("the AWS files changed before the watch started; re-reading them")
-		s.react(ctx, watch.Event{Paths: []string{s.configPath}, Kinds: map[string]watch.Kind{s.configPath: watch.KindConfig}})
+		s.react(ctx, watch.Event{Paths: []string{s.files.configPath}, Kinds: map[string]watch.Kind{s.files.configPath: watch.KindConfig}})
 		return
 	}
 	// Compares the token with the one read at start; nothing happens when it is the same.

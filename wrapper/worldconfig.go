@@ -35,10 +35,10 @@ func (s *session) warnLeftOut(w *creds.WorldConfig) {
 	for _, sp := range w.Unusable {
 		b.WriteString("unusable " + sp.String() + "\n")
 	}
-	if b.String() == s.worldWarned {
+	if b.String() == s.child.warned {
 		return
 	}
-	s.worldWarned = b.String()
+	s.child.warned = b.String()
 	for _, sp := range w.Skipped {
 		if sp.Name == "default" {
 			// Expected whenever the user has a default: inside, [default] is the chosen profile.
