@@ -81,6 +81,9 @@ func (s *Source) processCommand(command string) processcreds.NewCommandBuilder {
 			return nil, err
 		}
 		cmd.Env = withEnv(cmd.Env, s.opts.ProcessEnv)
+		if s.opts.ProcessStderr != nil {
+			cmd.Stderr = s.opts.ProcessStderr
+		}
 		return cmd, nil
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"sync"
@@ -44,6 +45,8 @@ type Options struct {
 	// resolution runs (credential_process, mfa_process): awsrun's recursion guard, which must name
 	// the profile being resolved, not whatever else the same awsrun process resolves meanwhile.
 	ProcessEnv []string
+	// ProcessStderr takes a credential_process's standard error; nil leaves it awsrun's own.
+	ProcessStderr io.Writer
 	// OnServerTime, when set, is told AWS's clock after every response from AWS (the SDK's own
 	// SSO, OIDC and STS calls included): the response's Date header, and the local clock just
 	// before the request went out and just after the answer came. It may be called concurrently.

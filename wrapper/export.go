@@ -93,7 +93,7 @@ func ResolveUpstream(ctx context.Context, in ResolveInput) (Resolved, error) {
 	if isForegroundTTY(in.Stdin) {
 		mfa = mfaPrompter(new(atomic.Bool))
 	}
-	src, err := openSource(ctx, in.selection(), env, mfa, newSkewCheck(in.Logger))
+	src, err := openSource(ctx, in.selection(), env, mfa, nil, newSkewCheck(in.Logger))
 	if err != nil {
 		return Resolved{}, err
 	}

@@ -82,7 +82,7 @@ func newProfileServer(ctx context.Context, cfg Config, log *slog.Logger) *profil
 // openReal resolves a profile the way a run does, with no MFA prompter: the terminal belongs
 // to the child, so a profile that needs a code and has no mfa_process fails at once.
 func (ps *profileServer) openReal(ctx context.Context, sel selection) (upstream, string, error) {
-	src, err := openSource(ctx, sel, ps.env, nil, newSkewCheck(ps.log))
+	src, err := openSource(ctx, sel, ps.env, nil, nil, newSkewCheck(ps.log))
 	if err != nil {
 		return nil, "", err
 	}

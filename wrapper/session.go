@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,7 @@ type session struct {
 	log      *slog.Logger
 	lc       *lifecycle // the profile's credentials and their renewal
 	skew     *skewCheck // AWS's Date headers against the local clock, for every source opened
+	stderr   *processStderr
 	notifier *desktop.Notifier
 	files    userFiles
 	internal chan *InternalError // cap 1: a panic recovered outside the errgroups (see guardedUpstream)
@@ -88,12 +90,13 @@ func newSession(ctx context.Context, cfg Config, env environ) (_ *session, err e
 	}
 	s := &session{cfg: cfg, env: env, log: cfg.Logger, childStarted: new(atomic.Bool), files: userFiles{home: env["HOME"]},
 		skew: newSkewCheck(cfg.Logger), internal: make(chan *InternalError, 1)}
+	s.stderr = newProcessStderr(s.childStarted, s.log, cfg.Profile)
 	if cfg.Notify {
 		s.notifier = &desktop.Notifier{}
 	}
 	s.files.configPath, s.files.credsPath = creds.Paths(func(k string) string { return env[k] })
 	s.files.readStamps = stampFiles(s.files.configPath, s.files.credsPath) // before reading: a later write shows as a change
-	src, err := openSource(ctx, cfg.selection(), env, mfaPrompter(s.childStarted), s.skew)
+	src, err := openSource(ctx, cfg.selection(), env, mfaPrompter(s.childStarted), s.stderr, s.skew)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +194,7 @@ func (s *session) renderChildConfig() ([]byte, error) {
 // reloadProfile re-reads the config and credentials files after an edit. A file that does not
 // parse, or a profile that no longer resolves, keeps the last good state and is reported once.
 func (s *session) reloadProfile(ctx context.Context) {
-	src, err := openSource(ctx, s.cfg.selection(), s.env, mfaPrompter(s.childStarted), s.skew)
+	src, err := openSource(ctx, s.cfg.selection(), s.env, mfaPrompter(s.childStarted), s.stderr, s.skew)
 	if err != nil {
 		msg := err.Error()
 		s.mu.Lock()
@@ -258,9 +261,10 @@ func (c Config) selection() selection {
 }
 
 // openSource picks the profile the way the AWS CLI does and opens it.
-// mfa asks for an MFA code when the profile needs one; nil makes such a profile fail. skew
-// checks AWS's clock on every answer; one check per run, so a reload does not warn again.
-func openSource(ctx context.Context, sel selection, env environ, mfa func() (string, error), skew *skewCheck) (*creds.Source, error) {
+// mfa asks for an MFA code when the profile needs one; nil makes such a profile fail. stderr
+// takes a credential_process's standard error (nil: awsrun's own). skew checks AWS's clock on
+// every answer; one check per run, so a reload does not warn again.
+func openSource(ctx context.Context, sel selection, env environ, mfa func() (string, error), stderr io.Writer, skew *skewCheck) (*creds.Source, error) {
 	getenv := func(k string) string { return env[k] }
 	configPath, credsPath := creds.Paths(getenv)
 	files, err := creds.LoadFiles(configPath, credsPath)
@@ -283,6 +287,7 @@ func openSource(ctx context.Context, sel selection, env environ, mfa func() (str
 		CABundle:        sel.caBundle,
 		MFAToken:        mfa,
 		ProcessEnv:      resolveEnv(env, sel.profile),
+		ProcessStderr:   stderr,
 		OnServerTime:    skew.observe,
 	})
 }
