@@ -21,6 +21,7 @@ import (
 
 func main() {
 	phases.Mark("main")
+	noteIgnoredSignals()
 	code, sig := run(os.Args, os.Environ(), os.Stdin, os.Stdout, os.Stderr)
 	phases.Mark("exit")
 	phases.Flush()
