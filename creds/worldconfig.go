@@ -146,10 +146,10 @@ func (f *Files) ChildWorldConfig(o WorldOptions) (*WorldConfig, error) {
 }
 
 // profileNameProblem says why a profile cannot have a [profile NAME] section in the child's
-// config, or "". The parsers differ (see botocoreHeaderName) but all of them cut or refuse a
-// header with '#', ';' or a bracket, trim the whitespace around a name, and end a line at a
-// line break; botocore and the JS SDK v3 read [default] as a profile of its own, and the JS SDK
-// v3 refuses the whole file when it holds a profile named __proto__.
+// config, or "". The SDKs' parsers differ on spaces and quotes (see botocoreHeaderName), but
+// one of them or another cuts a header at '#' or ';', stops it at a bracket, trims the
+// whitespace around a name or ends the line at a control character; the child's [default] is
+// the chosen profile, and the JS SDK v3 refuses the whole file when it names __proto__.
 func profileNameProblem(name string) string {
 	switch {
 	case name == "default":
@@ -177,7 +177,8 @@ func profileNameProblem(name string) string {
 // "my prof", "[profile it's]" is "it's". botocore splits the header with shlex and keeps it
 // only when it makes exactly two words: "[profile my prof]" is three and "[profile it's]" an
 // unclosed quote, both ignored, while "[profile 'my prof']" is "my prof" (and "'my prof'" for
-// the Go SDK, a name nobody asks for). So a name with whitespace, a quote or a backslash gets
+// the Go SDK, a name nobody asks for). A name without whitespace, quotes or backslashes is one
+// shlex word, read as it is. So a name with whitespace, a quote or a backslash gets
 // both headers, over the same settings. The JS SDK v3 (@smithy/core parseIni) reads only names
 // of ASCII letters, digits and _-@+.%:/ and ignores either header, as it ignores such a profile
 // in the user's own files: asked for it, it falls through to the next provider.
