@@ -56,11 +56,11 @@ func (s SkippedProfile) String() string { return fmt.Sprintf("profile %q: %s", s
 //
 // or, for a profile the filter refuses, a section that makes every SDK fail with a message
 // naming --profiles (see failingSettings). The [services NAME] blocks the profiles refer to
-// follow, once each. A name with whitespace or a quote gets its section twice, under a second
-// header that botocore reads as the name (see botocoreHeaderName); a name no header can carry
-// ('#', ';', a bracket, a control character, "default", "__proto__") is left out and listed in
-// Skipped. A profile whose settings cannot be copied gets a failing section and
-// is listed in Unusable: one broken profile does not stop awsrun, and does not let the child's
+// follow, once each. A name with whitespace, a quote or a backslash gets its section twice,
+// under a second header that botocore reads as the name (see botocoreHeaderName); a name no
+// header can carry ('#', ';', a bracket, a control character, "default", "__proto__") is left
+// out and listed in Skipped. A profile whose settings cannot be copied gets a failing section
+// and is listed in Unusable: one broken profile does not stop awsrun, and does not let the child's
 // SDK fall through to the endpoint either. A value of the chosen profile that cannot be
 // written is an *UnsafeValueError (cmd/awsrun checks it first, with CheckChildSettings).
 func (f *Files) ChildWorldConfig(o WorldOptions) (*WorldConfig, error) {

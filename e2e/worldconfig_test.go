@@ -23,6 +23,7 @@ import (
 
 	"github.com/awsrun/awsrun/creds"
 	"github.com/awsrun/awsrun/internal/fakeaws"
+	"github.com/awsrun/awsrun/internal/shellquote"
 )
 
 // The child's config with the user's whole AWS world (creds.ChildWorldConfig), read by every
@@ -157,8 +158,7 @@ func newWorldSetup(t *testing.T) *worldSetup {
 	var cases strings.Builder
 	expires := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	for _, p := range s.allowed {
-		pattern := strings.ReplaceAll(p.name, "'", `'\''`)
-		fmt.Fprintf(&cases, "'%s') printf '%%s\\n' '{\"Version\":1,\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"%s\",\"Expiration\":\"%s\"}' ;;\n", pattern, p.key, p.secret, expires)
+		fmt.Fprintf(&cases, "%s) printf '%%s\\n' '{\"Version\":1,\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"%s\",\"Expiration\":\"%s\"}' ;;\n", shellquote.Quote(p.name), p.key, p.secret, expires)
 	}
 	write(t, standIn, `#!/bin/sh
 # A stand-in for awsrun export: fixed keys for each profile it may be asked for.
