@@ -56,9 +56,11 @@ func (s SkippedProfile) String() string { return fmt.Sprintf("profile %q: %s", s
 //
 // or, for a profile the filter refuses, a section that makes every SDK fail with a message
 // naming --profiles (see failingSettings). The [services NAME] blocks the profiles refer to
-// follow, once each. A name that one of the SDKs' parsers would read differently is left out
-// and listed in Skipped. A profile whose settings cannot be copied gets a failing section and
-// is listed in Unusable: one broken profile does not stop awsrun, and does not let the child's
+// follow, once each. A name with whitespace, a quote or a backslash gets its section twice,
+// under a second header that botocore reads as the name (see botocoreHeaderName); a name no
+// header can carry ('#', ';', a bracket, a control character, "default", "__proto__") is left
+// out and listed in Skipped. A profile whose settings cannot be copied gets a failing section
+// and is listed in Unusable: one broken profile does not stop awsrun, and does not let the child's
 // SDK fall through to the endpoint either. A value of the chosen profile that cannot be
 // written is an *UnsafeValueError (cmd/awsrun checks it first, with CheckChildSettings).
 func (f *Files) ChildWorldConfig(o WorldOptions) (*WorldConfig, error) {
@@ -90,7 +92,12 @@ func (f *Files) ChildWorldConfig(o WorldOptions) (*WorldConfig, error) {
 		}
 	}
 	out := &WorldConfig{}
-	for _, name := range f.Profiles() {
+	names := f.Profiles()
+	user := make(map[string]bool, len(names))
+	for _, name := range names {
+		user[name] = true
+	}
+	for _, name := range names {
 		if reason := profileNameProblem(name); reason != "" {
 			out.Skipped = append(out.Skipped, SkippedProfile{Name: name, Reason: reason})
 			continue
@@ -99,24 +106,33 @@ func (f *Files) ChildWorldConfig(o WorldOptions) (*WorldConfig, error) {
 		// cost 200 lookups, not 200 scans of the file.
 		p := &Profile{Name: name, files: f, config: index[name]}
 		w.header("profile " + name)
+		body := w.b.Len()
 		if err := p.CheckChildSettings(); err != nil {
 			// The reason names the file, line and setting, never the value.
 			out.Unusable = append(out.Unusable, SkippedProfile{Name: name, Reason: "its settings cannot be copied: " + err.Error()})
 			for _, kv := range failingSettings(name, o.Executable, "awsrun could not copy its settings (see the warning awsrun logged)") {
 				w.setting(kv[0], kv[1], nil)
 			}
-			continue
-		}
-		addServices(p.writeSettings(w, ""))
-		if o.Filter.Allows(name, chosen.Name) {
-			// The line ends unquoted: the Go SDK strips quotes that open and close a value.
-			w.setting("credential_process", exe+" export --profile "+shellQuote(name)+" --format credential-process", nil)
-			out.Allowed = append(out.Allowed, name)
 		} else {
-			for _, kv := range failingSettings(name, o.Executable, "it is outside --profiles") {
-				w.setting(kv[0], kv[1], nil)
+			addServices(p.writeSettings(w, ""))
+			if o.Filter.Allows(name, chosen.Name) {
+				// The line ends unquoted: the Go SDK strips quotes that open and close a value.
+				w.setting("credential_process", exe+" export --profile "+shellQuote(name)+" --format credential-process", nil)
+				out.Allowed = append(out.Allowed, name)
+			} else {
+				for _, kv := range failingSettings(name, o.Executable, "it is outside --profiles") {
+					w.setting(kv[0], kv[1], nil)
+				}
+				out.Refused = append(out.Refused, name)
 			}
-			out.Refused = append(out.Refused, name)
+		}
+		// The same section again under the header botocore reads as the name, unless that
+		// header, read literally (as the Go SDK does), is one of the user's own profiles: two
+		// sections with one header break botocore's whole file.
+		if alias := botocoreHeaderName(name); alias != "" && !user[alias] {
+			section := w.b.String()[body:]
+			w.header("profile " + alias)
+			w.b.WriteString(section)
 		}
 	}
 	for _, s := range services {
@@ -129,28 +145,48 @@ func (f *Files) ChildWorldConfig(o WorldOptions) (*WorldConfig, error) {
 	return out, nil
 }
 
-// profileNameProblem says why a profile cannot have a [profile NAME] section that every SDK
-// reads as NAME, or "". The narrowest parser decides: the JS SDK v3 (@smithy/core config
-// parseIni) reads a "[profile NAME]" header only when NAME is ASCII letters, digits and
-// _-@+.%:/ (optionally quoted); any other header is dropped, and a child asking for the
-// profile would fall through to the endpoint's identity. botocore splits the header with shlex
-// (spaces and quotes would need quoting that the Go SDK, which takes the rest of the header
-// as it is, does not undo), and the Go SDK cuts a header at any '#' or ';'. On the command
-// line every name is safe: single-quoted, it reaches awsrun intact through sh and shlex.
+// profileNameProblem says why a profile cannot have a [profile NAME] section in the child's
+// config, or "". The SDKs' parsers differ on spaces and quotes (see botocoreHeaderName), but
+// one of them or another cuts a header at '#' or ';', stops it at a bracket, trims the
+// whitespace around a name or ends the line at a control character; the child's [default] is
+// the chosen profile, and the JS SDK v3 refuses the whole file when it names __proto__.
 func profileNameProblem(name string) string {
 	switch {
 	case name == "default":
 		return "the child's [default] is the profile awsrun serves, so a second default would be ambiguous"
 	case name == "__proto__":
 		return "the JS SDK v3 refuses the whole config file when it holds this name"
+	case strings.TrimSpace(name) != name:
+		return "the SDKs drop the whitespace around a section's name, so they would read another name"
+	case strings.ContainsAny(name, "#;"):
+		return "the Go and JS SDKs cut a section header at '#' or ';', so they would read another name"
+	case strings.ContainsAny(name, "[]"):
+		return "a section header cannot hold a bracket"
 	}
 	for _, r := range name {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-@+.%:/", r)
-		if !ok {
-			return "the JS SDK v3 reads only profile names of ASCII letters, digits and _-@+.%:/, so it would not find this one and would use awsrun's profile instead"
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return "its name holds a control character or a line break, which no section header can carry"
 		}
 	}
 	return ""
+}
+
+// botocoreHeaderName returns the name of a second header for profile name, one botocore reads
+// as name, or "" when "[profile NAME]" is already read as name by every SDK that can read it.
+// The Go SDK takes the rest of the header after "profile " as it is: "[profile my prof]" is
+// "my prof", "[profile it's]" is "it's". botocore splits the header with shlex and keeps it
+// only when it makes exactly two words: "[profile my prof]" is three and "[profile it's]" an
+// unclosed quote, both ignored, while "[profile 'my prof']" is "my prof" (and "'my prof'" for
+// the Go SDK, a name nobody asks for). A name without whitespace, quotes or backslashes is one
+// shlex word, read as it is. So a name with whitespace, a quote or a backslash gets
+// both headers, over the same settings. The JS SDK v3 (@smithy/core parseIni) reads only names
+// of ASCII letters, digits and _-@+.%:/ and ignores either header, as it ignores such a profile
+// in the user's own files: asked for it, it falls through to the next provider.
+func botocoreHeaderName(name string) string {
+	if !strings.ContainsAny(name, " \t'\"\\") {
+		return ""
+	}
+	return shellQuote(name)
 }
 
 // quotedExecutable returns awsrun's path quoted for credential_process. botocore splits the

@@ -266,48 +266,70 @@ func TestWorldConfigRefusedProfilesFailLoudly(t *testing.T) {
 	}
 }
 
+// TestWorldConfigNames: every name a section header can carry gets its section, twice (the
+// second header quoted, for botocore) when it has whitespace, a quote or a backslash; the
+// others are left out and listed with a reason. (worldconfig_sdk_test.go reads such files
+// with the Go SDK and botocore.)
 func TestWorldConfigNames(t *testing.T) {
-	names := []string{
-		"plain", "with space", `it's`, `say"hi"`, "a=b", "a]b", "a#b", "a;b", "ünïcödé", "a,b",
-		"-dash", "__proto__", "ok_name-1@x+y.z%:/w", "tab\there",
+	carried := []string{
+		"plain", "with space", `it's`, `say"hi"`, "a=b", "ünïcödé", "a,b", "-dash", "ok_name-1@x+y.z%:/w",
+		"tab\there", `back\slash`, "a$b", "ctl\x01x", "a[b", "__proto__",
 	}
 	var cfg strings.Builder
-	for _, n := range names {
-		if strings.ContainsAny(n, "]#;") {
-			continue // "a]b" never parses (awsrun refuses the file); "a#b" and "a;b" come from the credentials file
-		}
+	for _, n := range carried {
 		fmt.Fprintf(&cfg, "[profile %s]\nregion = us-east-1\n\n", n)
 	}
 	var cr strings.Builder
-	for _, n := range []string{"a#b", "a;b"} {
+	for _, n := range []string{"a#b", "a;b"} { // in the config file '#' and ';' start a comment
 		fmt.Fprintf(&cr, "[%s]\naws_access_key_id = AKIAX\naws_secret_access_key = y\n\n", n)
 	}
 	f := mustFiles(t, cfg.String(), cr.String())
 	w := renderWorld(t, f, "", ProfileFilter{})
 	parsed := sections(t, w.Data)
-	allowed := map[string]bool{}
-	for _, n := range w.Allowed {
-		allowed[n] = true
-	}
 	skipped := map[string]string{}
 	for _, s := range w.Skipped {
 		skipped[s.Name] = s.Reason
 	}
-	for _, n := range f.Profiles() {
-		safe := n == "plain" || n == "ok_name-1@x+y.z%:/w" || n == "-dash"
-		switch {
-		case safe && !allowed[n]:
-			t.Errorf("profile %q left out (%s), want a section", n, skipped[n])
-		case safe && parsed.Section("profile "+n) == nil:
-			t.Errorf("profile %q: no section in\n%s", n, w.Data)
-		case !safe && allowed[n]:
-			t.Errorf("profile %q has a section; not every SDK reads it back as the same name", n)
-		case !safe && skipped[n] == "":
-			t.Errorf("profile %q is neither written nor listed as skipped", n)
+	wantSkipped := map[string]string{
+		"a#b": "'#' or ';'", "a;b": "'#' or ';'", "ctl\x01x": "control character", "a[b": "bracket", "__proto__": "JS SDK v3 refuses",
+	}
+	for n, why := range wantSkipped {
+		if !strings.Contains(skipped[n], why) {
+			t.Errorf("profile %q: skipped with %q, want a reason about %s", n, skipped[n], why)
+		}
+		if parsed.Section("profile "+n) != nil {
+			t.Errorf("profile %q has a section", n)
 		}
 	}
-	if len(f.Profiles()) < 11 {
-		t.Fatalf("the test's files hold only %v", f.Profiles())
+	if len(w.Skipped) != len(wantSkipped) {
+		t.Errorf("skipped %v, want only %d", w.Skipped, len(wantSkipped))
+	}
+	for _, n := range f.Profiles() {
+		if wantSkipped[n] != "" {
+			continue
+		}
+		s := parsed.Section("profile " + n)
+		if s == nil {
+			t.Errorf("profile %q: no section in\n%s", n, w.Data)
+			continue
+		}
+		if s.Keys["credential_process"] != shellQuote(testExe)+" export --profile "+shellQuote(n)+" --format credential-process" {
+			t.Errorf("profile %q: credential_process %q", n, s.Keys["credential_process"])
+		}
+		second := parsed.Section("profile " + shellQuote(n))
+		if needs := strings.ContainsAny(n, " '\"\\"); needs != (second != nil) {
+			t.Errorf("profile %q: second header written %v, want %v", n, second != nil, needs)
+		} else if second != nil && fmt.Sprint(second.Keys) != fmt.Sprint(s.Keys) {
+			t.Errorf("profile %q: the second header's section %v differs from the first's %v", n, second.Keys, s.Keys)
+		}
+	}
+	if len(f.Profiles()) != len(carried)+2 {
+		t.Fatalf("the test's files hold %q", f.Profiles())
+	}
+	for _, n := range []string{" lead", "trail ", "\tboth\t"} {
+		if profileNameProblem(n) == "" {
+			t.Errorf("profileNameProblem(%q) = \"\", want the whitespace around it refused", n)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -210,5 +211,142 @@ func TestOtherProfileAwsrunUnderPathWithSpace(t *testing.T) {
 		if !strings.HasPrefix(line, "ok ") || !strings.Contains(line, "assumed-role/Deployer") {
 			t.Errorf("want a call as role, got: %s", line)
 		}
+	}
+}
+
+// oddNamesScript runs, for each profile named in $P1 and $P2, the AWS CLI v1 and v2 with
+// --profile, boto3 with AWS_PROFILE and `awsrun export --profile`, printing
+// "RC|CLIENT|PROFILE|OUTPUT" for each.
+const oddNamesScript = `
+for P in "$P1" "$P2"; do
+  for c in v1 v2 boto3 export; do
+    case $c in
+      v1) out=$(aws sts get-caller-identity --output text --query Arn --profile "$P" 2>&1) ;;
+      v2) out=$(/usr/bin/aws sts get-caller-identity --output text --query Arn --profile "$P" --endpoint-url "$FAKE_URL" 2>&1) ;;
+      boto3) out=$(AWS_PROFILE="$P" python3 -c "import boto3; print(boto3.session.Session().client('sts').get_caller_identity()['Arn'])" 2>&1) ;;
+      export) out=$("$E2E_AWSRUN" export --profile "$P" --format json 2>&1) ;;
+    esac
+    rc=$?
+    printf '%s|%s|%s|%s\n' "$rc" "$c" "$P" "$(printf '%s' "$out" | tr '\n' ' ')"
+  done
+done
+`
+
+// oddNamesConfig adds two roles whose profile names have a space and a quote.
+const oddNamesConfig = `
+[profile my prof]
+role_arn = arn:aws:iam::123456789012:role/Spaced
+source_profile = base
+region = us-east-1
+
+[profile it's]
+role_arn = arn:aws:iam::123456789012:role/Quoted
+source_profile = base
+region = us-east-1
+`
+
+// runOddNames runs oddNamesScript under awsrun -p sso with extra flags and returns one result
+// line per client and profile.
+func runOddNames(t *testing.T, w *world, flags ...string) []string {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(w.home, ".aws", "config"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(oddNamesConfig); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	argv := append(append([]string{"-p", "sso"}, flags...), "--", "bash", "-c", oddNamesScript)
+	cmd := exec.Command(awsrunBin, argv...)
+	cmd.Env = append(append(append([]string{}, w.env...), profileClientsEnv(t, w)...),
+		"P1=my prof", "P2=it's", "E2E_AWSRUN="+awsrunBin)
+	outb, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("awsrun: %v\n%s", err, outb)
+	}
+	var lines []string
+	for _, line := range strings.Split(strings.TrimSpace(string(outb)), "\n") {
+		if strings.Count(line, "|") >= 3 {
+			lines = append(lines, line)
+		}
+	}
+	if len(lines) != 8 {
+		t.Fatalf("want 8 results (4 clients, 2 profiles), got:\n%s", outb)
+	}
+	return lines
+}
+
+// TestOtherProfileNamesWithSpacesAndQuotes: inside `awsrun -p sso`, the AWS CLI v1 and v2 and
+// boto3 use profiles named "my prof" and "it's" and act as each (its role), never as sso, and
+// `awsrun export --profile` gets each from the parent. (The JS SDK v3 reads no such name, with
+// or without awsrun.)
+func TestOtherProfileNamesWithSpacesAndQuotes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	w := newWorld(t, time.Hour)
+	lines := runOddNames(t, w)
+	roleOf := map[string]string{}
+	for _, c := range w.fake.Issued() {
+		roleOf[c.AccessKeyID] = c.ARN
+	}
+	want := map[string]string{"my prof": "assumed-role/Spaced/", "it's": "assumed-role/Quoted/"}
+	for _, line := range lines {
+		f := strings.SplitN(line, "|", 4)
+		rc, client, profile, out := f[0], f[1], f[2], f[3]
+		if rc != "0" {
+			t.Errorf("%s as %q failed (exit %s): %s", client, profile, rc, out)
+			continue
+		}
+		if client == "export" {
+			var exported struct{ AccessKeyId string }
+			if err := json.Unmarshal([]byte(out), &exported); err != nil || !strings.Contains(roleOf[exported.AccessKeyId], want[profile]) {
+				t.Errorf("awsrun export --profile %q: %q is not a key of its role (%v)", profile, exported.AccessKeyId, err)
+			}
+			continue
+		}
+		if !strings.Contains(out, want[profile]) || strings.Contains(out, "Developer") {
+			t.Errorf("%s as %q acted as %s, want %s", client, profile, out, want[profile])
+		}
+	}
+	// Each client's call was signed with a key of the role it named.
+	byRole := map[string]int{}
+	for _, q := range w.fake.Requests() {
+		if q.Op == "GetCallerIdentity" {
+			role := "another identity"
+			for _, r := range want {
+				if strings.Contains(roleOf[q.AccessKeyID], r) {
+					role = r
+				}
+			}
+			byRole[role]++
+		}
+	}
+	if byRole["assumed-role/Spaced/"] != 3 || byRole["assumed-role/Quoted/"] != 3 || len(byRole) != 2 {
+		t.Errorf("GetCallerIdentity calls by role %v, want 3 as each of Spaced and Quoted", byRole)
+	}
+}
+
+// TestOtherProfileNamesWithSpacesAndQuotesRefused: under --profiles static, the same names fail
+// in the AWS CLI v1 and v2 and boto3 with the message naming --profiles (never the endpoint's
+// identity), and the parent refuses `awsrun export --profile` for them (exit 78).
+func TestOtherProfileNamesWithSpacesAndQuotesRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end")
+	}
+	w := newWorld(t, time.Hour)
+	for _, line := range runOddNames(t, w, "--profiles", "static") {
+		f := strings.SplitN(line, "|", 4)
+		rc, client, profile, out := f[0], f[1], f[2], f[3]
+		if rc == "0" || !strings.Contains(out, "--profiles") || strings.Contains(out, "arn:aws:sts") || strings.Contains(out, "AccessKeyId") {
+			t.Errorf("%s as %q: exit %s, %s; want a failure naming --profiles", client, profile, rc, out)
+		}
+		if client == "export" && rc != "78" {
+			t.Errorf("awsrun export --profile %q: exit %s, want 78", profile, rc)
+		}
+	}
+	if n := w.fake.Calls("GetCallerIdentity"); n != 0 {
+		t.Errorf("%d calls reached AWS as someone", n)
 	}
 }

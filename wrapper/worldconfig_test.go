@@ -15,10 +15,10 @@ import (
 func TestWarnLeftOutOncePerChange(t *testing.T) {
 	var buf bytes.Buffer
 	s := &session{cfg: Config{Profile: "dev"}, log: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	w := &creds.WorldConfig{Skipped: []creds.SkippedProfile{{Name: "default", Reason: "x"}, {Name: "with space", Reason: "a space"}}}
+	w := &creds.WorldConfig{Skipped: []creds.SkippedProfile{{Name: "default", Reason: "x"}, {Name: "a#b", Reason: "'#'"}}}
 	s.warnLeftOut(w)
 	s.warnLeftOut(w)
-	if n := strings.Count(buf.String(), "level=WARN"); n != 1 || !strings.Contains(buf.String(), `profile="with space"`) || strings.Contains(buf.String(), "profile=default") {
+	if n := strings.Count(buf.String(), "level=WARN"); n != 1 || !strings.Contains(buf.String(), `profile=a#b`) || strings.Contains(buf.String(), "profile=default") {
 		t.Fatalf("first two renders: %d warnings:\n%s", n, buf.String())
 	}
 	w.Unusable = []creds.SkippedProfile{{Name: "odd", Reason: "a control character"}}

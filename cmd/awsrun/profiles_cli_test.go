@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/awsrun/awsrun/creds"
 	"github.com/awsrun/awsrun/internal/fakeaws"
 )
 
@@ -357,23 +358,30 @@ func TestChildSocketWithDeepTMPDIR(t *testing.T) {
 	}
 }
 
-// TestChildSkipsProfileNameWithSpace: a profile whose name has a space (or a quote, or any
-// character but ASCII letters, digits and _-@+.%:/) gets no section in the child's config, and
-// awsrun warns at start naming it; `awsrun export --profile NAME` in the command still gets it
-// from the parent, which reads the user's real files.
-func TestChildSkipsProfileNameWithSpace(t *testing.T) {
-	w := newFakeWorld(t, fakeaws.Options{}, worldConfig+"\n[profile with space]\nrole_arn = arn:aws:iam::123456789012:role/Deployer\nsource_profile = base\n")
+// TestChildKeepsProfileNameWithSpace: a profile whose name has a space gets its section in the
+// child's config twice, as [profile with space] (the Go SDK's reading) and [profile 'with
+// space'] (botocore's), with no warning at start; `awsrun export --profile NAME` in the command
+// gets it from the parent, which reads the user's real files.
+func TestChildKeepsProfileNameWithSpace(t *testing.T) {
+	w := newFakeWorld(t, fakeaws.Options{}, worldConfig+"\n[profile with space]\nrole_arn = arn:aws:iam::123456789012:role/Deployer\nsource_profile = base\nregion = eu-west-2\n")
 	export := w.awsrunScript("export-with-space", "export", "--profile", "with space", "--format", "json")
 	r := w.run(nil, "-p", "sso", "--", "sh", "-c", `cat "$AWS_CONFIG_FILE" && echo ===== && "$0"`, export)
 	cfg, exported, ok := strings.Cut(r.stdout, "=====\n")
 	if r.code != 0 || !ok {
 		t.Fatalf("exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
-	if strings.Contains(cfg, "with space") {
-		t.Errorf("the child's config has the profile with a space:\n%s", cfg)
+	parsed, err := creds.Parse("child config", []byte(cfg))
+	if err != nil {
+		t.Fatalf("the child's config does not parse: %v\n%s", err, cfg)
 	}
-	if !strings.Contains(r.stderr, "the command cannot use this profile") || !strings.Contains(r.stderr, `profile="with space"`) {
-		t.Errorf("no warning naming the skipped profile: %s", r.stderr)
+	for _, header := range []string{"profile with space", "profile 'with space'"} {
+		s := parsed.Section(header)
+		if s == nil || s.Keys["region"] != "eu-west-2" || !strings.HasSuffix(s.Keys["credential_process"], " export --profile 'with space' --format credential-process") {
+			t.Errorf("[%s] = %v, want the profile's region and a credential_process asking for it\n%s", header, s, cfg)
+		}
+	}
+	if strings.Contains(r.stderr, "cannot use this profile") {
+		t.Errorf("awsrun warned about the profile with a space: %s", r.stderr)
 	}
 	if !strings.Contains(exported, `"AccessKeyId":"ASIA`) {
 		t.Errorf("export --profile 'with space' in the child: %s %s", exported, r.stderr)
