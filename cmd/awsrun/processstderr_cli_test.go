@@ -3,7 +3,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,8 +11,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/awsrun/awsrun/internal/testutil"
 )
 
 // The test binary also plays a credential_process that talks on its standard error:
@@ -38,23 +35,8 @@ func init() {
 // command runs: a renewal must not write into the command's screen (Claude Code's TUI). The
 // log says once where to see it, without the bytes.
 func TestProcessStderrKeptOffTheCommandsTerminal(t *testing.T) {
-	h := home(t, "")
-	if err := os.WriteFile(filepath.Join(h, ".aws", "config"),
-		[]byte(fmt.Sprintf("[profile noisy]\ncredential_process = %s __stderrproc__ %s 6\nregion = eu-west-1\n", os.Args[0], h)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	w := &fakeWorld{t: t, home: h}
-	logPath := filepath.Join(h, "awsrun.log")
-	sup := startSupervisor(t, w, "-p", "noisy", "--log-file", logPath, "--", os.Args[0], "__child__", "trap")
-	if err := testutil.WaitFile(logPath, 60*time.Second, sup.done, func(log []byte) bool {
-		return strings.Contains(string(log), "not shown there or here")
-	}); err != nil {
-		logText, _ := os.ReadFile(logPath)
-		if errors.Is(err, testutil.ErrStopped) {
-			t.Fatalf("awsrun exited before a renewal: %s\nlog:\n%s", sup.stderr.String(), logText)
-		}
-		t.Fatalf("no renewal with the process's stderr noted in the log: %v\nlog:\n%s", err, logText)
-	}
+	_, sup, logPath := superviseProcessProfile(t, "noisy", "__stderrproc__ $HOME 6")
+	waitLog(t, sup, logPath, "a renewal with the process's stderr noted", "not shown there or here")
 	logText, _ := os.ReadFile(logPath)
 	stderr := sup.stderr.String()
 	if !strings.Contains(stderr, "stderr-mark-0") {

@@ -101,26 +101,10 @@ func TestTaintStartHidesProcessOutput(t *testing.T) {
 // cut-off JSON with new keys at the renewal. Neither the log at the default level nor
 // `awsrun status --json`'s last_error holds any of its keys.
 func TestTaintRenewalHidesProcessOutput(t *testing.T) {
-	h := home(t, "")
-	if err := os.WriteFile(filepath.Join(h, ".aws", "config"),
-		[]byte(fmt.Sprintf("[profile taint]\ncredential_process = %s __taintproc__ renew %s 6\nregion = eu-west-1\n", os.Args[0], h)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	w := &fakeWorld{t: t, home: h}
-	logPath := filepath.Join(h, "awsrun.log")
-	sup := startSupervisor(t, w, "-p", "taint", "--log-file", logPath, "--", os.Args[0], "__child__", "trap")
-
+	w, sup, logPath := superviseProcessProfile(t, "taint", "__taintproc__ renew $HOME 6")
 	// awsrun records the failure (status --json reads it live) before it logs it, so the log
 	// line is the moment to ask status.
-	if err := testutil.WaitFile(logPath, 60*time.Second, sup.done, func(log []byte) bool {
-		return strings.Contains(string(log), "credential refresh failed")
-	}); err != nil {
-		logText, _ := os.ReadFile(logPath)
-		if errors.Is(err, testutil.ErrStopped) {
-			t.Fatalf("awsrun exited before a failed renewal: %s\nlog:\n%s", sup.stderr.String(), logText)
-		}
-		t.Fatalf("no failed renewal in the log: %v\nlog:\n%s", err, logText)
-	}
+	waitLog(t, sup, logPath, "a failed renewal", "credential refresh failed")
 	logText, _ := os.ReadFile(logPath)
 	r := w.run(nil, "status", "--json")
 	assertNoTaint(t, "status --json", r.stdout+r.stderr)
@@ -138,4 +122,33 @@ func TestTaintRenewalHidesProcessOutput(t *testing.T) {
 		t.Errorf("the log does not say what failed:\n%s", logText)
 	}
 	assertNoTaint(t, "awsrun's stderr", sup.stderr.String())
+}
+
+// superviseProcessProfile starts awsrun with a --log-file for [profile NAME], whose
+// credential_process is the test binary with procArgs ($HOME: the test's home), over a child
+// that waits; it returns the world, the running awsrun and the log's path.
+func superviseProcessProfile(t *testing.T, name, procArgs string) (*fakeWorld, *supervisor, string) {
+	t.Helper()
+	h := home(t, "")
+	config := fmt.Sprintf("[profile %s]\ncredential_process = %s %s\nregion = eu-west-1\n", name, os.Args[0], strings.ReplaceAll(procArgs, "$HOME", h))
+	if err := os.WriteFile(filepath.Join(h, ".aws", "config"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := &fakeWorld{t: t, home: h}
+	logPath := filepath.Join(h, "awsrun.log")
+	return w, startSupervisor(t, w, "-p", name, "--log-file", logPath, "--", os.Args[0], "__child__", "trap"), logPath
+}
+
+// waitLog waits until awsrun's log holds want (what: the event, for the failure message).
+func waitLog(t *testing.T, sup *supervisor, logPath, what, want string) {
+	t.Helper()
+	if err := testutil.WaitFile(logPath, 60*time.Second, sup.done, func(log []byte) bool {
+		return strings.Contains(string(log), want)
+	}); err != nil {
+		logText, _ := os.ReadFile(logPath)
+		if errors.Is(err, testutil.ErrStopped) {
+			t.Fatalf("awsrun exited before %s: %s\nlog:\n%s", what, sup.stderr.String(), logText)
+		}
+		t.Fatalf("no %s in the log: %v\nlog:\n%s", what, err, logText)
+	}
 }
