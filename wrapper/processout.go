@@ -1,7 +1,6 @@
 package wrapper
 
 import (
-	"io"
 	"log/slog"
 	"os"
 	"sync/atomic"
@@ -39,5 +38,3 @@ func (w *processStderr) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
-var _ io.Writer = (*processStderr)(nil)
