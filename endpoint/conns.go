@@ -31,6 +31,20 @@ import (
 // connection is evicted and accept is tried again as soon as its descriptor is released,
 // rather than leaving the token holder's connection in the kernel's queue while net/http
 // backs off.
+//
+// Each connection also keeps its own deadlines, instead of http.Server's timeouts: those read
+// the clock four times and re-arm three runtime timers on every request, a tenth of what a
+// keep-alive request costs the server. The server runs without them, so net/http only ever
+// clears a deadline or sets one in the past (to interrupt its own background read), and a
+// cleared deadline is replaced by the connection's own:
+//   - untrusted: its one request must be read within timeouts.header of the accept (the
+//     slow-loris bound; a refused request closes the connection, so there is no second
+//     request) and answered within timeouts.write after that;
+//   - trusted: read and write within timeouts.idle of its latest request's arrival, which
+//     also closes it after that long idle. Only the token holder has trusted connections,
+//     and it can hold that many idle connections that long anyway, so a stall mid-request
+//     gives it nothing more. Per request this costs one timer re-arm (after net/http's
+//     interrupt) and no clock read beyond the handler's own.
 
 // minEvictAge is how long a new connection has to send its request before it may be evicted.
 const minEvictAge = 50 * time.Millisecond
@@ -56,11 +70,19 @@ func untrustedLimit(nofile uint64) int {
 // connKey is the request context key under which the server finds a request's *trackedConn.
 type connKey struct{}
 
+// timeouts are the connection deadlines described above.
+type timeouts struct {
+	header time.Duration // accept to an untrusted connection's request read
+	write  time.Duration // then to its answer written; also the least a trusted request gets
+	idle   time.Duration // a trusted connection's request to the next one, and to its answer
+}
+
 // limitListener tracks the connections it accepts and enforces the bound above.
 type limitListener struct {
 	net.Listener
-	max int
-	now func() time.Time
+	max      int
+	timeouts timeouts
+	now      func() time.Time
 
 	// changed is signalled when a connection closes, is trusted or may have become
 	// evictable; done is closed by Close.
@@ -76,10 +98,11 @@ type limitListener struct {
 	waiting atomic.Bool
 }
 
-func newLimitListener(ln net.Listener, max int) *limitListener {
+func newLimitListener(ln net.Listener, max int, t timeouts) *limitListener {
 	return &limitListener{
 		Listener: ln,
 		max:      max,
+		timeouts: t,
 		now:      time.Now,
 		changed:  make(chan struct{}, 1),
 		done:     make(chan struct{}),
@@ -104,6 +127,9 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			continue
 		}
 		tc := &trackedConn{Conn: c, l: l, accepted: l.now(), gone: make(chan struct{})}
+		readBy := tc.accepted.Add(l.timeouts.header)
+		tc.read.keep(c.SetReadDeadline, readBy)
+		tc.write.keep(c.SetWriteDeadline, readBy.Add(l.timeouts.write))
 		l.mu.Lock()
 		if l.closed {
 			l.mu.Unlock()
@@ -257,6 +283,53 @@ type trackedConn struct {
 	// when reading and not active: waiting for the bytes of a request that has not started.
 	reading, active atomic.Bool
 	closeOnce       sync.Once
+
+	// The deadlines the connection keeps (see timeouts); changed only on its serving
+	// goroutine, and by Accept before that starts.
+	read, write deadline
+}
+
+// deadline is one direction's deadline: the one the connection keeps, and the one the socket
+// has now (Unix nanoseconds).
+type deadline struct {
+	own, set atomic.Int64
+}
+
+// keep makes t the deadline kept, and applies it.
+func (d *deadline) keep(apply func(time.Time) error, t time.Time) error {
+	n := t.UnixNano()
+	d.own.Store(n)
+	d.set.Store(n)
+	return apply(t)
+}
+
+// request is net/http setting a deadline: one set is applied as asked (in practice only a
+// past one, interrupting a read), and clearing one restores the kept deadline instead.
+func (d *deadline) request(apply func(time.Time) error, t time.Time) error {
+	if !t.IsZero() {
+		d.set.Store(t.UnixNano())
+		return apply(t)
+	}
+	own := d.own.Load()
+	if d.set.Load() == own {
+		return nil
+	}
+	d.set.Store(own)
+	return apply(time.Unix(0, own))
+}
+
+// SetReadDeadline and SetWriteDeadline are net/http's calls; see deadline.request.
+func (c *trackedConn) SetReadDeadline(t time.Time) error {
+	return c.read.request(c.Conn.SetReadDeadline, t)
+}
+
+func (c *trackedConn) SetWriteDeadline(t time.Time) error {
+	return c.write.request(c.Conn.SetWriteDeadline, t)
+}
+
+// SetDeadline is not called by net/http; it sets both as the two above do.
+func (c *trackedConn) SetDeadline(t time.Time) error {
+	return errors.Join(c.SetReadDeadline(t), c.SetWriteDeadline(t))
 }
 
 func (c *trackedConn) Read(b []byte) (int, error) {
@@ -286,21 +359,42 @@ func (c *trackedConn) connState(st http.ConnState) {
 	}
 }
 
-// trust marks the connection as the token holder's, which takes it out of eviction.
-func (c *trackedConn) trust() {
-	if c.trusted.Load() {
+// authorised is told of each authorised request on the connection, which arrived at start:
+// the connection is the token holder's, out of eviction, and keeps its trusted deadlines.
+func (c *trackedConn) authorised(start time.Time) {
+	if !c.trusted.Load() && !c.trust() {
 		return
 	}
+	t := c.l.timeouts
+	by := start.Add(t.idle)
+	// Applied after this request, when net/http clears the deadline it interrupted its own
+	// read with. The deadline in force now must outlast the request first.
+	c.read.own.Store(by.UnixNano())
+	least := start.Add(t.write).UnixNano()
+	if c.read.set.Load() < least {
+		c.read.keep(c.Conn.SetReadDeadline, by)
+	}
+	// net/http never clears the write deadline in a way that needs it re-armed, so it is
+	// moved on only when it would fall short: about once per timeouts.idle.
+	if c.write.set.Load() < least {
+		c.write.keep(c.Conn.SetWriteDeadline, by)
+	}
+}
+
+// trust marks the connection as the token holder's, which takes it out of eviction. It
+// reports false if the connection was evicted or closed meanwhile.
+func (c *trackedConn) trust() bool {
 	l := c.l
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if c.evicted || !c.listed {
-		return // evicted or closed meanwhile
+		return false
 	}
 	c.trusted.Store(true)
 	l.untrusted.remove(c)
 	l.trusted++
 	l.signal()
+	return true
 }
 
 func (c *trackedConn) Close() error {
@@ -341,10 +435,11 @@ func connState(c net.Conn, st http.ConnState) {
 	}
 }
 
-// trustConn marks the connection a request came on as the token holder's.
-func trustConn(ctx context.Context) {
+// trustConn marks the connection a request came on as the token holder's; the request
+// arrived at start.
+func trustConn(ctx context.Context, start time.Time) {
 	if tc, ok := ctx.Value(connKey{}).(*trackedConn); ok {
-		tc.trust()
+		tc.authorised(start)
 	}
 }
 

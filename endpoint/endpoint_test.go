@@ -269,6 +269,41 @@ func TestRequests(t *testing.T) {
 	}
 }
 
+// TestContentLength: every credentials answer over a connection is counted, never chunked,
+// also one longer than net/http holds back before it must choose.
+func TestContentLength(t *testing.T) {
+	long := testCreds
+	long.SessionToken = strings.Repeat("t", 2*countedBody)
+	for _, c := range []aws.Credentials{testCreds, long} {
+		s := startServer(t, Options{Provider: fixed(c)})
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			u := s.URL()
+			r, err := http.NewRequest(method, u, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Header.Set("Authorization", testToken)
+			resp, err := testClient(t).Do(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := s.body.Load().json
+			if resp.StatusCode != http.StatusOK || len(resp.TransferEncoding) != 0 || resp.ContentLength != int64(len(want)) {
+				t.Errorf("%s of a %d-byte answer: status %d, Transfer-Encoding %q, Content-Length %d",
+					method, len(want), resp.StatusCode, resp.TransferEncoding, resp.ContentLength)
+			}
+			if method == http.MethodGet && !bytes.Equal(body, want) {
+				t.Errorf("GET of a %d-byte answer: body of %d bytes", len(want), len(body))
+			}
+		}
+	}
+}
+
 func checkCredentials(t *testing.T, method string, r response) {
 	t.Helper()
 	if method == http.MethodHead {

@@ -30,10 +30,10 @@ const (
 	// turns into a 503 the client retries rather than a client-side timeout.
 	DefaultTimeout = 900 * time.Millisecond
 
-	// The http.Server limits bound what a local process can make us hold: slow-loris
-	// connections, huge headers, and idle keep-alive connections.
+	// These limits bound what a local process can make us hold: slow-loris connections,
+	// huge headers, and idle keep-alive connections. The connections keep the deadlines
+	// themselves (see timeouts in conns.go).
 	readHeaderTimeout = 2 * time.Second
-	readTimeout       = 5 * time.Second
 	// writeSlack is added to Options.Timeout so a 503 for a slow provider is always delivered.
 	writeSlack = 5 * time.Second
 	// idleTimeout is longer than the Go SDK transport's 90 s, so clients close idle
@@ -111,6 +111,8 @@ type Server struct {
 	maxUntrusted int
 	// headerTimeout is readHeaderTimeout; tests lengthen it to tell eviction from it.
 	headerTimeout time.Duration
+	// idleLimit is idleTimeout; tests shorten it.
+	idleLimit time.Duration
 
 	mu       sync.Mutex
 	srv      *http.Server
@@ -155,6 +157,7 @@ func New(o Options) (*Server, error) {
 		timeout:  o.Timeout,
 
 		headerTimeout: readHeaderTimeout,
+		idleLimit:     idleTimeout,
 	}
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s, nil
@@ -179,18 +182,20 @@ func (s *Server) Start() error {
 	if s.maxUntrusted == 0 {
 		s.maxUntrusted = untrustedLimit(nofileLimit())
 	}
-	s.ln = newLimitListener(ln, s.maxUntrusted)
+	s.ln = newLimitListener(ln, s.maxUntrusted, timeouts{
+		header: s.headerTimeout,
+		write:  s.timeout + writeSlack,
+		idle:   s.idleLimit,
+	})
 	s.addr = ln.Addr().(*net.TCPAddr)
 	port := strconv.Itoa(s.addr.Port)
 	s.port.Store(&port)
 	s.url = "http://127.0.0.1:" + port + s.path
 	s.srv = &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: s.headerTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      s.timeout + writeSlack,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
+		Handler: s.handler,
+		// No ReadHeaderTimeout, ReadTimeout, WriteTimeout or IdleTimeout: each connection keeps
+		// those deadlines itself, at a fraction of the cost per request (conns.go).
+		MaxHeaderBytes: maxHeaderBytes,
 		// Without this, "OPTIONS *" is answered by net/http itself, bypassing our checks.
 		DisableGeneralOptionsHandler: true,
 		// The connection bound (conns.go) needs to know which connection a request came on
