@@ -257,6 +257,24 @@ func (l *limitListener) Close() error {
 	return l.Listener.Close()
 }
 
+// closeUnused closes the connections that have not started a request: a client's spare
+// connection may never send one, and http.Server.Shutdown would wait seconds for it. It runs
+// once Shutdown has closed the listener, so no new connection joins.
+func (l *limitListener) closeUnused() {
+	l.mu.Lock()
+	var unused []*trackedConn
+	for c := l.untrusted.head; c != nil; c = c.next {
+		// An untrusted connection serves one request at most: one not active has not begun it.
+		if !c.active.Load() {
+			unused = append(unused, c)
+		}
+	}
+	l.mu.Unlock()
+	for _, c := range unused {
+		c.Conn.Close() // its goroutine's read fails and net/http ends the connection
+	}
+}
+
 // counts reports the open connections by kind, for tests.
 func (l *limitListener) counts() (untrusted, trusted int) {
 	l.mu.Lock()

@@ -649,6 +649,38 @@ func TestCloseCutsStuckRequest(t *testing.T) {
 	}
 }
 
+// TestCloseDoesNotWaitForUnusedConnections: a client's spare connection that never sends a
+// request does not hold Close up. http.Server.Shutdown counts such a connection as idle only
+// once it is 5 s old; awsrun gives Close 2 s.
+func TestCloseDoesNotWaitForUnusedConnections(t *testing.T) {
+	s := newServer(t, Options{})
+	s.headerTimeout = time.Hour // only Close may close the silent connection here
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	spare := dialRaw(t, s)
+	// Accepted after the spare one: once it is answered, the spare one is being served too.
+	holder := dialRaw(t, s)
+	get := "GET " + testPath + " HTTP/1.1\r\nHost: " + s.addr.String() + "\r\nAuthorization: " + testToken + "\r\n\r\n"
+	if resp, body := holder.roundTrip(get); resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d; body %s", resp.StatusCode, body)
+	}
+
+	// Returning without an error means Close cut nothing: it did not wait for the spare
+	// connection until Shutdown's 5 s rule, its own header timeout or this deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	if err := s.Close(ctx); err != nil {
+		t.Errorf("Close with a connection that never sent a request: %v", err)
+	}
+	if err := spare.closedByServer(); err != nil {
+		t.Errorf("spare connection: %v", err)
+	}
+	if err := holder.closedByServer(); err != nil {
+		t.Errorf("idle connection: %v", err)
+	}
+}
+
 func TestStats(t *testing.T) {
 	s := newServer(t, Options{})
 	ok := []string{testToken}

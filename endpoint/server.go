@@ -205,6 +205,9 @@ func (s *Server) Start() error {
 		// The default logger writes to stderr, which belongs to the child's terminal.
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
+	// Shutdown waits for a connection that has sent nothing for up to 5 s, as long as a
+	// client's spare connection it never uses: those have no request to finish.
+	s.srv.RegisterOnShutdown(s.ln.closeUnused)
 	s.done = make(chan struct{})
 	go s.serve(s.srv, s.ln)
 	return nil
@@ -219,8 +222,9 @@ func (s *Server) serve(srv *http.Server, ln net.Listener) {
 	}
 }
 
-// Close stops accepting connections, waits for in-flight requests until ctx is done (then
-// drops them), and returns once the serve goroutine has exited. A provider call that ignores
+// Close stops accepting connections, closes idle ones and those that have not begun a
+// request, waits for in-flight requests until ctx is done (then drops them), and returns once
+// the serve goroutine has exited. A provider call that ignores
 // its context may outlive Close. Close before Start, or a second Close, is a no-op.
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
