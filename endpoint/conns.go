@@ -32,19 +32,20 @@ import (
 // rather than leaving the token holder's connection in the kernel's queue while net/http
 // backs off.
 //
-// Each connection also keeps its own deadlines, instead of http.Server's timeouts: those read
-// the clock four times and re-arm three runtime timers on every request, a tenth of what a
-// keep-alive request costs the server. The server runs without them, so net/http only ever
-// clears a deadline or sets one in the past (to interrupt its own background read), and a
-// cleared deadline is replaced by the connection's own:
-//   - untrusted: its one request must be read within timeouts.header of the accept (the
-//     slow-loris bound; a refused request closes the connection, so there is no second
-//     request) and answered within timeouts.write after that;
-//   - trusted: read and write within timeouts.idle of its latest request's arrival, which
-//     also closes it after that long idle. Only the token holder has trusted connections,
-//     and it can hold that many idle connections that long anyway, so a stall mid-request
-//     gives it nothing more. Per request this costs one timer re-arm (after net/http's
-//     interrupt) and no clock read beyond the handler's own.
+// Each connection also keeps its own time limits, instead of http.Server's timeouts: those
+// read the clock four times and re-arm three runtime timers on every request, a tenth of what
+// a keep-alive request costs the server. The server runs without them, so net/http only ever
+// clears a deadline or sets one in the past (to interrupt its own background read):
+//   - an untrusted connection must send its one request within timeouts.header of its accept
+//     (the slow-loris bound; a refused request closes the connection, so there is no second
+//     one) and have it answered within timeouts.write after that. These deadlines are set at
+//     the accept, and net/http clearing one restores it.
+//   - a trusted connection (the token holder's) has no deadlines: it is closed once its latest
+//     request arrived timeouts.idle ago, by a timer that looks at it once per timeouts.idle.
+//     That closes it when idle, and also when stalled mid-request; a stall is not cut sooner,
+//     but only the token holder can open trusted connections, and it can hold that many idle
+//     ones that long anyway. Per request this costs an atomic store and no clock read beyond
+//     the handler's own.
 
 // minEvictAge is how long a new connection has to send its request before it may be evicted.
 const minEvictAge = 50 * time.Millisecond
@@ -70,11 +71,11 @@ func untrustedLimit(nofile uint64) int {
 // connKey is the request context key under which the server finds a request's *trackedConn.
 type connKey struct{}
 
-// timeouts are the connection deadlines described above.
+// timeouts are the connection time limits described above.
 type timeouts struct {
 	header time.Duration // accept to an untrusted connection's request read
-	write  time.Duration // then to its answer written; also the least a trusted request gets
-	idle   time.Duration // a trusted connection's request to the next one, and to its answer
+	write  time.Duration // then to its answer written
+	idle   time.Duration // a trusted connection's latest request to its close
 }
 
 // limitListener tracks the connections it accepts and enforces the bound above.
@@ -302,20 +303,37 @@ type trackedConn struct {
 	reading, active atomic.Bool
 	closeOnce       sync.Once
 
-	// The deadlines the connection keeps (see timeouts); changed only on its serving
-	// goroutine, and by Accept before that starts.
+	// The deadlines the connection keeps while untrusted (none once trusted); changed only on
+	// its serving goroutine, and by Accept before that starts.
 	read, write deadline
+	// latest is when the latest authorised request arrived, as time since accepted.
+	latest atomic.Int64
+	idle   *time.Timer // closes the trusted connection (see idleCheck); guarded by l.mu
 }
 
 // deadline is one direction's deadline: the one the connection keeps, and the one the socket
-// has now (Unix nanoseconds).
+// has now (Unix nanoseconds; 0: none).
 type deadline struct {
 	own, set atomic.Int64
 }
 
-// keep makes t the deadline kept, and applies it.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+// keep makes t the deadline kept (zero: none), and applies it.
 func (d *deadline) keep(apply func(time.Time) error, t time.Time) error {
-	n := t.UnixNano()
+	n := unixNano(t)
 	d.own.Store(n)
 	d.set.Store(n)
 	return apply(t)
@@ -333,7 +351,7 @@ func (d *deadline) request(apply func(time.Time) error, t time.Time) error {
 		return nil
 	}
 	d.set.Store(own)
-	return apply(time.Unix(0, own))
+	return apply(fromUnixNano(own))
 }
 
 // SetReadDeadline and SetWriteDeadline are net/http's calls; see deadline.request.
@@ -378,29 +396,19 @@ func (c *trackedConn) connState(st http.ConnState) {
 }
 
 // authorised is told of each authorised request on the connection, which arrived at start:
-// the connection is the token holder's, out of eviction, and keeps its trusted deadlines.
+// the connection is the token holder's, out of eviction, without deadlines, and closed by
+// idleCheck once this is its latest request for timeouts.idle.
 func (c *trackedConn) authorised(start time.Time) {
-	if !c.trusted.Load() && !c.trust() {
+	c.latest.Store(int64(start.Sub(c.accepted)))
+	if c.trusted.Load() || !c.trust() {
 		return
 	}
-	t := c.l.timeouts
-	by := start.Add(t.idle)
-	// Applied after this request, when net/http clears the deadline it interrupted its own
-	// read with. The deadline in force now must outlast the request first.
-	c.read.own.Store(by.UnixNano())
-	least := start.Add(t.write).UnixNano()
-	if c.read.set.Load() < least {
-		c.read.keep(c.Conn.SetReadDeadline, by)
-	}
-	// net/http never clears the write deadline in a way that needs it re-armed, so it is
-	// moved on only when it would fall short: about once per timeouts.idle.
-	if c.write.set.Load() < least {
-		c.write.keep(c.Conn.SetWriteDeadline, by)
-	}
+	c.read.keep(c.Conn.SetReadDeadline, time.Time{})
+	c.write.keep(c.Conn.SetWriteDeadline, time.Time{})
 }
 
-// trust marks the connection as the token holder's, which takes it out of eviction. It
-// reports false if the connection was evicted or closed meanwhile.
+// trust marks the connection as the token holder's, which takes it out of eviction, and
+// starts its idle timer. It reports false if the connection was evicted or closed meanwhile.
 func (c *trackedConn) trust() bool {
 	l := c.l
 	l.mu.Lock()
@@ -411,8 +419,25 @@ func (c *trackedConn) trust() bool {
 	c.trusted.Store(true)
 	l.untrusted.remove(c)
 	l.trusted++
+	c.idle = time.AfterFunc(l.timeouts.idle, c.idleCheck)
 	l.signal()
 	return true
+}
+
+// idleCheck closes the trusted connection if its latest request arrived timeouts.idle ago or
+// longer, and otherwise looks again when that will be so.
+func (c *trackedConn) idleCheck() {
+	l := c.l
+	wait := time.Duration(c.latest.Load()) + l.timeouts.idle - l.now().Sub(c.accepted)
+	if wait <= 0 {
+		c.Conn.Close() // its goroutine's read or write fails and net/http ends the connection
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c.idle != nil { // nil: closed meanwhile
+		c.idle.Reset(wait)
+	}
 }
 
 func (c *trackedConn) Close() error {
@@ -422,6 +447,10 @@ func (c *trackedConn) Close() error {
 		l.mu.Lock()
 		if c.trusted.Load() {
 			l.trusted--
+		}
+		if c.idle != nil {
+			c.idle.Stop()
+			c.idle = nil
 		}
 		l.untrusted.remove(c)
 		l.mu.Unlock()

@@ -57,6 +57,17 @@ func TestTrustedConnectionIdleClosed(t *testing.T) {
 	if err := c.closedByServer(); err != nil {
 		t.Error(err)
 	}
+	// Stalled halfway through its next request: closed all the same.
+	c = dialRaw(t, s)
+	if resp, body := c.roundTrip(get); resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d; body %s", resp.StatusCode, body)
+	}
+	if _, err := io.WriteString(c.conn, "GET "+testPath+" HTTP/1.1\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.closedByServer(); err != nil {
+		t.Errorf("stalled mid-request: %v", err)
+	}
 }
 
 // TestSlowProviderOutlastsHeaderTimeout: the header timeout bounds reading the request, not
@@ -104,10 +115,12 @@ func TestSlowProviderOutlastsHeaderTimeout(t *testing.T) {
 type deadlineLog struct {
 	net.Conn
 	read, write []time.Time
+	closed      bool
 }
 
 func (d *deadlineLog) SetReadDeadline(t time.Time) error  { d.read = append(d.read, t); return nil }
 func (d *deadlineLog) SetWriteDeadline(t time.Time) error { d.write = append(d.write, t); return nil }
+func (d *deadlineLog) Close() error                       { d.closed = true; return nil }
 
 // oneConn is a listener that hands out one connection.
 type oneConn struct {
@@ -118,12 +131,11 @@ type oneConn struct {
 func (l *oneConn) Accept() (net.Conn, error) { return l.c, nil }
 
 // TestConnDeadlines follows the deadlines a connection keeps through net/http's calls: an
-// untrusted connection keeps its accept-time bound whatever net/http clears; a trusted one is
-// given the idle timeout from each request, re-armed once per request after net/http's
-// interrupt, with its write deadline moved only when it would fall short.
+// untrusted connection keeps its accept-time bounds whatever net/http clears; a trusted one
+// has none, and net/http's calls around a request cost at most the interrupt and its undoing.
 func TestConnDeadlines(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	to := timeouts{header: 2 * time.Second, write: 6 * time.Second, idle: 2 * time.Minute}
+	to := timeouts{header: 2 * time.Second, write: 6 * time.Second, idle: time.Hour}
 	log := &deadlineLog{}
 	l := newLimitListener(&oneConn{c: log}, 8, to)
 	l.now = func() time.Time { return t0 }
@@ -132,6 +144,7 @@ func TestConnDeadlines(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := nc.(*trackedConn)
+	t.Cleanup(func() { c.Close() })
 	past := time.Unix(1, 0) // what net/http interrupts its background read with
 	expect := func(step string, read, write []time.Time) {
 		t.Helper()
@@ -145,7 +158,7 @@ func TestConnDeadlines(t *testing.T) {
 	}
 	expect("accept", []time.Time{t0.Add(to.header)}, []time.Time{t0.Add(to.header + to.write)})
 
-	// Untrusted: clearing keeps the bound; an interrupt is applied and then undone.
+	// Untrusted: clearing keeps the bounds; an interrupt is applied and then undone.
 	c.SetReadDeadline(time.Time{})
 	c.SetWriteDeadline(time.Time{})
 	expect("untrusted clear", nil, nil)
@@ -153,32 +166,49 @@ func TestConnDeadlines(t *testing.T) {
 	c.SetReadDeadline(time.Time{})
 	expect("untrusted interrupt", []time.Time{past, t0.Add(to.header)}, nil)
 
-	// The first authorised request: the read bound moves on at once, to outlast the request;
-	// the write bound still leaves it the whole write timeout.
-	t1 := t0.Add(time.Second)
-	c.authorised(t1)
-	expect("trusted", []time.Time{t1.Add(to.idle)}, nil)
+	// The first authorised request clears both.
+	c.authorised(t0.Add(time.Second))
+	expect("trusted", []time.Time{{}}, []time.Time{{}})
 	if !c.trusted.Load() {
 		t.Fatal("connection not trusted after an authorised request")
 	}
-	// net/http's calls around one request: clear, interrupt, clear, clear the write deadline.
-	request := func(start time.Time) {
+	// net/http's calls around one request: clear, interrupt, clear, clear the write deadline,
+	// clear for the next request.
+	for i := range 3 {
 		c.SetReadDeadline(time.Time{})
-		c.authorised(start)
+		c.authorised(t0.Add(time.Duration(i+2) * time.Second))
 		c.SetReadDeadline(past)
 		c.SetReadDeadline(time.Time{})
 		c.SetWriteDeadline(time.Time{})
 		c.SetReadDeadline(time.Time{})
+		expect("request", []time.Time{past, {}}, nil)
 	}
-	request(t1)
-	expect("first request", []time.Time{past, t1.Add(to.idle)}, nil)
-	t2 := t1.Add(10 * time.Second)
-	request(t2)
-	expect("later request", []time.Time{past, t2.Add(to.idle)}, []time.Time{t2.Add(to.idle)})
-	request(t2.Add(time.Second))
-	expect("next request", []time.Time{past, t2.Add(time.Second + to.idle)}, nil)
-	// A request late in the idle window gets its whole write timeout, read and write.
-	t3 := t2.Add(to.idle - to.write/2)
-	request(t3)
-	expect("request near the idle deadline", []time.Time{t3.Add(to.idle), past, t3.Add(to.idle)}, []time.Time{t3.Add(to.idle)})
+}
+
+// TestIdleCheck: a trusted connection is closed once its latest request arrived the idle
+// timeout ago, not while requests keep arriving.
+func TestIdleCheck(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	to := timeouts{header: 2 * time.Second, write: 6 * time.Second, idle: time.Hour}
+	log := &deadlineLog{}
+	l := newLimitListener(&oneConn{c: log}, 8, to)
+	l.now = func() time.Time { return t0 }
+	nc, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := nc.(*trackedConn)
+	t.Cleanup(func() { c.Close() })
+	c.authorised(t0.Add(time.Second))
+	c.authorised(t0.Add(time.Minute))
+	for _, tt := range []struct {
+		now    time.Duration // since t0
+		closed bool
+	}{{to.idle, false}, {to.idle + time.Minute - time.Millisecond, false}, {to.idle + time.Minute, true}} {
+		l.now = func() time.Time { return t0.Add(tt.now) }
+		c.idleCheck()
+		if log.closed != tt.closed {
+			t.Errorf("%v after the accept (latest request at 1m): closed %v, want %v", tt.now, log.closed, tt.closed)
+		}
+	}
 }

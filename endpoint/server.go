@@ -31,7 +31,7 @@ const (
 	DefaultTimeout = 900 * time.Millisecond
 
 	// These limits bound what a local process can make us hold: slow-loris connections,
-	// huge headers, and idle keep-alive connections. The connections keep the deadlines
+	// huge headers, and idle keep-alive connections. The connections keep these limits
 	// themselves (see timeouts in conns.go).
 	readHeaderTimeout = 2 * time.Second
 	// writeSlack is added to Options.Timeout so a 503 for a slow provider is always delivered.
@@ -194,7 +194,7 @@ func (s *Server) Start() error {
 	s.srv = &http.Server{
 		Handler: s.handler,
 		// No ReadHeaderTimeout, ReadTimeout, WriteTimeout or IdleTimeout: each connection keeps
-		// those deadlines itself, at a fraction of the cost per request (conns.go).
+		// its own time limits, at a fraction of the cost per request (conns.go).
 		MaxHeaderBytes: maxHeaderBytes,
 		// Without this, "OPTIONS *" is answered by net/http itself, bypassing our checks.
 		DisableGeneralOptionsHandler: true,
