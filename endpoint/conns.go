@@ -40,12 +40,15 @@ import (
 //     (the slow-loris bound; a refused request closes the connection, so there is no second
 //     one) and have it answered within timeouts.write after that. These deadlines are set at
 //     the accept, and net/http clearing one restores it.
-//   - a trusted connection (the token holder's) has no deadlines: it is closed once its latest
-//     request arrived timeouts.idle ago, by a timer that looks at it once per timeouts.idle.
-//     That closes it when idle, and also when stalled mid-request; a stall is not cut sooner,
-//     but only the token holder can open trusted connections, and it can hold that many idle
-//     ones that long anyway. Per request this costs an atomic store and no clock read beyond
-//     the handler's own.
+//   - a trusted connection (the token holder's) has no deadlines, and no timer either: any
+//     runtime timer makes every idle wait of the server's thread arm a kernel timer, which
+//     costs a loopback request at a time a tenth. Each accept instead closes the trusted
+//     connections whose latest request arrived timeouts.idle ago or longer, idle or stalled
+//     mid-request. So a client that keeps opening connections keeps few idle ones, and one
+//     that stopped opening them holds what it has until it closes them or awsrun ends. Only
+//     the token holder can open trusted connections, and it could hold that many that long
+//     anyway, so a stall that is not cut after timeouts.header gives it nothing more. Per
+//     request this costs an atomic store and no clock read beyond the handler's own.
 
 // minEvictAge is how long a new connection has to send its request before it may be evicted.
 const minEvictAge = 50 * time.Millisecond
@@ -75,7 +78,7 @@ type connKey struct{}
 type timeouts struct {
 	header time.Duration // accept to an untrusted connection's request read
 	write  time.Duration // then to its answer written
-	idle   time.Duration // a trusted connection's latest request to its close
+	idle   time.Duration // a trusted connection's latest request to its close at an accept
 }
 
 // limitListener tracks the connections it accepts and enforces the bound above.
@@ -92,7 +95,7 @@ type limitListener struct {
 
 	mu        sync.Mutex
 	untrusted connList // oldest first
-	trusted   int
+	trusted   connList
 	closed    bool
 	evicted   atomic.Uint64
 	// waiting is set while Accept waits for an evictable connection, so Read signals only then.
@@ -138,7 +141,11 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			return nil, net.ErrClosed
 		}
 		l.untrusted.pushBack(tc)
+		stale := l.staleTrusted(tc.accepted)
 		l.mu.Unlock()
+		for _, c := range stale {
+			c.Conn.Close() // its goroutine's read or write fails and net/http ends the connection
+		}
 		// tc itself is not evictable yet: its goroutine has not started.
 		if _, err := l.makeRoom(l.max); err != nil {
 			tc.Close()
@@ -258,6 +265,18 @@ func (l *limitListener) Close() error {
 	return l.Listener.Close()
 }
 
+// staleTrusted lists the trusted connections whose latest request arrived timeouts.idle before
+// now or earlier. l.mu is held.
+func (l *limitListener) staleTrusted(now time.Time) []*trackedConn {
+	var stale []*trackedConn
+	for c := l.trusted.head; c != nil; c = c.next {
+		if time.Duration(c.latest.Load())+l.timeouts.idle <= now.Sub(c.accepted) {
+			stale = append(stale, c)
+		}
+	}
+	return stale
+}
+
 // closeUnused closes the connections that have not started a request: a client's spare
 // connection may never send one, and http.Server.Shutdown would wait seconds for it. It runs
 // once Shutdown has closed the listener, so no new connection joins.
@@ -280,7 +299,7 @@ func (l *limitListener) closeUnused() {
 func (l *limitListener) counts() (untrusted, trusted int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.untrusted.len, l.trusted
+	return l.untrusted.len, l.trusted.len
 }
 
 // trackedConn is an accepted connection as the listener sees it.
@@ -293,7 +312,7 @@ type trackedConn struct {
 
 	// Guarded by l.mu.
 	prev, next *trackedConn
-	listed     bool // in l.untrusted
+	listed     bool // in l.untrusted, or in l.trusted once trusted
 	evicted    bool // closed by makeRoom: never trusted after
 
 	trusted atomic.Bool
@@ -308,7 +327,6 @@ type trackedConn struct {
 	read, write deadline
 	// latest is when the latest authorised request arrived, as time since accepted.
 	latest atomic.Int64
-	idle   *time.Timer // closes the trusted connection (see idleCheck); guarded by l.mu
 }
 
 // deadline is one direction's deadline: the one the connection keeps, and the one the socket
@@ -396,8 +414,8 @@ func (c *trackedConn) connState(st http.ConnState) {
 }
 
 // authorised is told of each authorised request on the connection, which arrived at start:
-// the connection is the token holder's, out of eviction, without deadlines, and closed by
-// idleCheck once this is its latest request for timeouts.idle.
+// the connection is the token holder's, out of eviction and without deadlines, and an accept
+// closes it once this has been its latest request for timeouts.idle.
 func (c *trackedConn) authorised(start time.Time) {
 	c.latest.Store(int64(start.Sub(c.accepted)))
 	if c.trusted.Load() || !c.trust() {
@@ -407,8 +425,8 @@ func (c *trackedConn) authorised(start time.Time) {
 	c.write.keep(c.Conn.SetWriteDeadline, time.Time{})
 }
 
-// trust marks the connection as the token holder's, which takes it out of eviction, and
-// starts its idle timer. It reports false if the connection was evicted or closed meanwhile.
+// trust marks the connection as the token holder's, which takes it out of eviction. It
+// reports false if the connection was evicted or closed meanwhile.
 func (c *trackedConn) trust() bool {
 	l := c.l
 	l.mu.Lock()
@@ -416,28 +434,11 @@ func (c *trackedConn) trust() bool {
 	if c.evicted || !c.listed {
 		return false
 	}
-	c.trusted.Store(true)
 	l.untrusted.remove(c)
-	l.trusted++
-	c.idle = time.AfterFunc(l.timeouts.idle, c.idleCheck)
+	l.trusted.pushBack(c)
+	c.trusted.Store(true)
 	l.signal()
 	return true
-}
-
-// idleCheck closes the trusted connection if its latest request arrived timeouts.idle ago or
-// longer, and otherwise looks again when that will be so.
-func (c *trackedConn) idleCheck() {
-	l := c.l
-	wait := time.Duration(c.latest.Load()) + l.timeouts.idle - l.now().Sub(c.accepted)
-	if wait <= 0 {
-		c.Conn.Close() // its goroutine's read or write fails and net/http ends the connection
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if c.idle != nil { // nil: closed meanwhile
-		c.idle.Reset(wait)
-	}
 }
 
 func (c *trackedConn) Close() error {
@@ -446,13 +447,10 @@ func (c *trackedConn) Close() error {
 		l := c.l
 		l.mu.Lock()
 		if c.trusted.Load() {
-			l.trusted--
+			l.trusted.remove(c)
+		} else {
+			l.untrusted.remove(c)
 		}
-		if c.idle != nil {
-			c.idle.Stop()
-			c.idle = nil
-		}
-		l.untrusted.remove(c)
 		l.mu.Unlock()
 		close(c.gone)
 		l.signal()

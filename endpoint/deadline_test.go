@@ -38,11 +38,12 @@ func TestSlowRequestCut(t *testing.T) {
 	}
 }
 
-// TestTrustedConnectionIdleClosed: the token holder's keep-alive connection is closed once it
-// has been idle for the idle timeout, and serves every request before that.
+// TestTrustedConnectionIdleClosed: the token holder's keep-alive connection, idle or stalled
+// mid-request, is closed at the first accept once its latest request is the idle timeout old,
+// and serves every request before that.
 func TestTrustedConnectionIdleClosed(t *testing.T) {
 	s := newServer(t, Options{})
-	s.idleLimit = 100 * time.Millisecond
+	s.idleLimit = time.Nanosecond // any accept after a request finds the connection idle
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +55,7 @@ func TestTrustedConnectionIdleClosed(t *testing.T) {
 			t.Fatalf("request %d: status %d; body %s", i, resp.StatusCode, body)
 		}
 	}
+	dialRaw(t, s)
 	if err := c.closedByServer(); err != nil {
 		t.Error(err)
 	}
@@ -65,6 +67,7 @@ func TestTrustedConnectionIdleClosed(t *testing.T) {
 	if _, err := io.WriteString(c.conn, "GET "+testPath+" HTTP/1.1\r\n"); err != nil {
 		t.Fatal(err)
 	}
+	dialRaw(t, s)
 	if err := c.closedByServer(); err != nil {
 		t.Errorf("stalled mid-request: %v", err)
 	}
@@ -185,30 +188,47 @@ func TestConnDeadlines(t *testing.T) {
 	}
 }
 
-// TestIdleCheck: a trusted connection is closed once its latest request arrived the idle
-// timeout ago, not while requests keep arriving.
-func TestIdleCheck(t *testing.T) {
+// newConns is a listener that hands out a new connection at each accept.
+type newConns struct {
+	net.Listener
+	conns []*deadlineLog
+}
+
+func (l *newConns) Accept() (net.Conn, error) {
+	c := &deadlineLog{}
+	l.conns = append(l.conns, c)
+	return c, nil
+}
+
+// TestStaleTrustedClosedAtAccept: an accept closes the trusted connections whose latest
+// request arrived the idle timeout ago, and no other.
+func TestStaleTrustedClosedAtAccept(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	to := timeouts{header: 2 * time.Second, write: 6 * time.Second, idle: time.Hour}
-	log := &deadlineLog{}
-	l := newLimitListener(&oneConn{c: log}, 8, to)
-	l.now = func() time.Time { return t0 }
-	nc, err := l.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := nc.(*trackedConn)
-	t.Cleanup(func() { c.Close() })
-	c.authorised(t0.Add(time.Second))
-	c.authorised(t0.Add(time.Minute))
-	for _, tt := range []struct {
-		now    time.Duration // since t0
-		closed bool
-	}{{to.idle, false}, {to.idle + time.Minute - time.Millisecond, false}, {to.idle + time.Minute, true}} {
-		l.now = func() time.Time { return t0.Add(tt.now) }
-		c.idleCheck()
-		if log.closed != tt.closed {
-			t.Errorf("%v after the accept (latest request at 1m): closed %v, want %v", tt.now, log.closed, tt.closed)
+	ln := &newConns{}
+	l := newLimitListener(ln, 8, to)
+	accept := func(since time.Duration) *trackedConn {
+		t.Helper()
+		l.now = func() time.Time { return t0.Add(since) }
+		c, err := l.Accept()
+		if err != nil {
+			t.Fatal(err)
 		}
+		t.Cleanup(func() { c.Close() })
+		return c.(*trackedConn)
+	}
+	holder := accept(0)
+	holder.authorised(t0.Add(time.Second))
+	holder.authorised(t0.Add(time.Minute))
+	accept(time.Minute + to.idle - time.Millisecond)
+	if ln.conns[0].closed {
+		t.Fatal("closed before its latest request was the idle timeout old")
+	}
+	accept(time.Minute + to.idle)
+	if !ln.conns[0].closed {
+		t.Error("trusted connection still open the idle timeout after its latest request")
+	}
+	if ln.conns[1].closed || ln.conns[2].closed {
+		t.Error("an accept closed an untrusted connection")
 	}
 }
