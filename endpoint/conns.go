@@ -33,16 +33,18 @@ import (
 // backs off.
 //
 // Each connection also keeps its own time limits, instead of http.Server's timeouts: those
-// read the clock four times and re-arm three runtime timers on every request, a tenth of what
-// a keep-alive request costs the server. The server runs without them, so net/http only ever
-// clears a deadline or sets one in the past (to interrupt its own background read):
+// read the clock four times and re-arm three runtime timers on every keep-alive request (about
+// a twentieth of the server's cost per request, profiled under wrk). The server runs without
+// them, so net/http only ever clears a deadline or sets one in the past (to interrupt its own
+// background read):
 //   - an untrusted connection must send its one request within timeouts.header of its accept
 //     (the slow-loris bound; a refused request closes the connection, so there is no second
 //     one) and have it answered within timeouts.write after that. These deadlines are set at
 //     the accept, and net/http clearing one restores it.
-//   - a trusted connection (the token holder's) has no deadlines, and no timer either: any
-//     runtime timer makes every idle wait of the server's thread arm a kernel timer, which
-//     costs a loopback request at a time a tenth. Each accept instead closes the trusted
+//   - a trusted connection (the token holder's) has no deadlines, and no timer either: while
+//     any runtime timer is armed, each wait of the idle server for its next request is an
+//     epoll_wait with a timeout, which arms and cancels a kernel timer; awsrun otherwise waits
+//     on kernel timers of its own (wallclock). Each accept instead closes the trusted
 //     connections whose latest request arrived timeouts.idle ago or longer, idle or stalled
 //     mid-request. So a client that keeps opening connections keeps few idle ones, and one
 //     that stopped opening them holds what it has until it closes them or awsrun ends. Only

@@ -97,8 +97,6 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, start time.Time)
 	}
 	if r.Method != http.MethodHead {
 		w.Write(b.json) // a client that hung up is not our error to report
-	} else {
-		w.WriteHeader(http.StatusOK)
 	}
 	return http.StatusOK, b, nil
 }

@@ -111,7 +111,7 @@ type Server struct {
 	maxUntrusted int
 	// headerTimeout is readHeaderTimeout; tests lengthen it to tell eviction from it.
 	headerTimeout time.Duration
-	// idleLimit is idleTimeout; tests shorten it.
+	// idleLimit is idleTimeout, or longer for a long Options.Timeout; tests shorten it.
 	idleLimit time.Duration
 
 	mu       sync.Mutex
@@ -157,7 +157,8 @@ func New(o Options) (*Server, error) {
 		timeout:  o.Timeout,
 
 		headerTimeout: readHeaderTimeout,
-		idleLimit:     idleTimeout,
+		// A request must be answered before its connection counts as idle (conns.go).
+		idleLimit: max(idleTimeout, o.Timeout+writeSlack),
 	}
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s, nil
@@ -224,8 +225,8 @@ func (s *Server) serve(srv *http.Server, ln net.Listener) {
 
 // Close stops accepting connections, closes idle ones and those that have not begun a
 // request, waits for in-flight requests until ctx is done (then drops them), and returns once
-// the serve goroutine has exited. A provider call that ignores
-// its context may outlive Close. Close before Start, or a second Close, is a no-op.
+// the serve goroutine has exited. A provider call that ignores its context may outlive Close.
+// Close before Start, or a second Close, is a no-op.
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	srv, done, already := s.srv, s.done, s.closed
