@@ -31,6 +31,26 @@ import (
 // connection is evicted and accept is tried again as soon as its descriptor is released,
 // rather than leaving the token holder's connection in the kernel's queue while net/http
 // backs off.
+//
+// Each connection also keeps its own time limits, instead of http.Server's timeouts: those
+// read the clock four times and re-arm three runtime timers on every keep-alive request (about
+// a twentieth of the server's cost per request, profiled under wrk). The server runs without
+// them, so net/http only ever clears a deadline or sets one in the past (to interrupt its own
+// background read):
+//   - an untrusted connection must send its one request within timeouts.header of its accept
+//     (the slow-loris bound; a refused request closes the connection, so there is no second
+//     one) and have it answered within timeouts.write after that. These deadlines are set at
+//     the accept, and net/http clearing one restores it.
+//   - a trusted connection (the token holder's) has no deadlines, and no timer either: while
+//     any runtime timer is armed, each wait of the idle server for its next request is an
+//     epoll_wait with a timeout, which arms and cancels a kernel timer; awsrun otherwise waits
+//     on kernel timers of its own (wallclock). Each accept instead closes the trusted
+//     connections whose latest request arrived timeouts.idle ago or longer, idle or stalled
+//     mid-request. So a client that keeps opening connections keeps few idle ones, and one
+//     that stopped opening them holds what it has until it closes them or awsrun ends. Only
+//     the token holder can open trusted connections, and it could hold that many that long
+//     anyway, so a stall that is not cut after timeouts.header gives it nothing more. Per
+//     request this costs an atomic store and no clock read beyond the handler's own.
 
 // minEvictAge is how long a new connection has to send its request before it may be evicted.
 const minEvictAge = 50 * time.Millisecond
@@ -56,11 +76,19 @@ func untrustedLimit(nofile uint64) int {
 // connKey is the request context key under which the server finds a request's *trackedConn.
 type connKey struct{}
 
+// timeouts are the connection time limits described above.
+type timeouts struct {
+	header time.Duration // accept to an untrusted connection's request read
+	write  time.Duration // then to its answer written
+	idle   time.Duration // a trusted connection's latest request to its close at an accept
+}
+
 // limitListener tracks the connections it accepts and enforces the bound above.
 type limitListener struct {
 	net.Listener
-	max int
-	now func() time.Time
+	max      int
+	timeouts timeouts
+	now      func() time.Time
 
 	// changed is signalled when a connection closes, is trusted or may have become
 	// evictable; done is closed by Close.
@@ -69,17 +97,18 @@ type limitListener struct {
 
 	mu        sync.Mutex
 	untrusted connList // oldest first
-	trusted   int
+	trusted   connList
 	closed    bool
 	evicted   atomic.Uint64
 	// waiting is set while Accept waits for an evictable connection, so Read signals only then.
 	waiting atomic.Bool
 }
 
-func newLimitListener(ln net.Listener, max int) *limitListener {
+func newLimitListener(ln net.Listener, max int, t timeouts) *limitListener {
 	return &limitListener{
 		Listener: ln,
 		max:      max,
+		timeouts: t,
 		now:      time.Now,
 		changed:  make(chan struct{}, 1),
 		done:     make(chan struct{}),
@@ -104,6 +133,9 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			continue
 		}
 		tc := &trackedConn{Conn: c, l: l, accepted: l.now(), gone: make(chan struct{})}
+		readBy := tc.accepted.Add(l.timeouts.header)
+		tc.read.keep(c.SetReadDeadline, readBy)
+		tc.write.keep(c.SetWriteDeadline, readBy.Add(l.timeouts.write))
 		l.mu.Lock()
 		if l.closed {
 			l.mu.Unlock()
@@ -111,7 +143,11 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			return nil, net.ErrClosed
 		}
 		l.untrusted.pushBack(tc)
+		stale := l.staleTrusted(tc.accepted)
 		l.mu.Unlock()
+		for _, c := range stale {
+			c.Conn.Close() // its goroutine's read or write fails and net/http ends the connection
+		}
 		// tc itself is not evictable yet: its goroutine has not started.
 		if _, err := l.makeRoom(l.max); err != nil {
 			tc.Close()
@@ -231,11 +267,41 @@ func (l *limitListener) Close() error {
 	return l.Listener.Close()
 }
 
+// staleTrusted lists the trusted connections whose latest request arrived timeouts.idle before
+// now or earlier. l.mu is held.
+func (l *limitListener) staleTrusted(now time.Time) []*trackedConn {
+	var stale []*trackedConn
+	for c := l.trusted.head; c != nil; c = c.next {
+		if time.Duration(c.latest.Load())+l.timeouts.idle <= now.Sub(c.accepted) {
+			stale = append(stale, c)
+		}
+	}
+	return stale
+}
+
+// closeUnused closes the connections that have not started a request: a client's spare
+// connection may never send one, and http.Server.Shutdown would wait seconds for it. It runs
+// once Shutdown has closed the listener, so no new connection joins.
+func (l *limitListener) closeUnused() {
+	l.mu.Lock()
+	var unused []*trackedConn
+	for c := l.untrusted.head; c != nil; c = c.next {
+		// An untrusted connection serves one request at most: one not active has not begun it.
+		if !c.active.Load() {
+			unused = append(unused, c)
+		}
+	}
+	l.mu.Unlock()
+	for _, c := range unused {
+		c.Conn.Close() // its goroutine's read fails and net/http ends the connection
+	}
+}
+
 // counts reports the open connections by kind, for tests.
 func (l *limitListener) counts() (untrusted, trusted int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.untrusted.len, l.trusted
+	return l.untrusted.len, l.trusted.len
 }
 
 // trackedConn is an accepted connection as the listener sees it.
@@ -248,7 +314,7 @@ type trackedConn struct {
 
 	// Guarded by l.mu.
 	prev, next *trackedConn
-	listed     bool // in l.untrusted
+	listed     bool // in l.untrusted, or in l.trusted once trusted
 	evicted    bool // closed by makeRoom: never trusted after
 
 	trusted atomic.Bool
@@ -257,6 +323,69 @@ type trackedConn struct {
 	// when reading and not active: waiting for the bytes of a request that has not started.
 	reading, active atomic.Bool
 	closeOnce       sync.Once
+
+	// The deadlines the connection keeps while untrusted (none once trusted); changed only on
+	// its serving goroutine, and by Accept before that starts.
+	read, write deadline
+	// latest is when the latest authorised request arrived, as time since accepted.
+	latest atomic.Int64
+}
+
+// deadline is one direction's deadline: the one the connection keeps, and the one the socket
+// has now (Unix nanoseconds; 0: none).
+type deadline struct {
+	own, set atomic.Int64
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+// keep makes t the deadline kept (zero: none), and applies it.
+func (d *deadline) keep(apply func(time.Time) error, t time.Time) error {
+	n := unixNano(t)
+	d.own.Store(n)
+	d.set.Store(n)
+	return apply(t)
+}
+
+// request is net/http setting a deadline: one set is applied as asked (in practice only a
+// past one, interrupting a read), and clearing one restores the kept deadline instead.
+func (d *deadline) request(apply func(time.Time) error, t time.Time) error {
+	if !t.IsZero() {
+		d.set.Store(t.UnixNano())
+		return apply(t)
+	}
+	own := d.own.Load()
+	if d.set.Load() == own {
+		return nil
+	}
+	d.set.Store(own)
+	return apply(fromUnixNano(own))
+}
+
+// SetReadDeadline and SetWriteDeadline are net/http's calls; see deadline.request.
+func (c *trackedConn) SetReadDeadline(t time.Time) error {
+	return c.read.request(c.Conn.SetReadDeadline, t)
+}
+
+func (c *trackedConn) SetWriteDeadline(t time.Time) error {
+	return c.write.request(c.Conn.SetWriteDeadline, t)
+}
+
+// SetDeadline is not called by net/http; it sets both as the two above do.
+func (c *trackedConn) SetDeadline(t time.Time) error {
+	return errors.Join(c.SetReadDeadline(t), c.SetWriteDeadline(t))
 }
 
 func (c *trackedConn) Read(b []byte) (int, error) {
@@ -286,21 +415,32 @@ func (c *trackedConn) connState(st http.ConnState) {
 	}
 }
 
-// trust marks the connection as the token holder's, which takes it out of eviction.
-func (c *trackedConn) trust() {
-	if c.trusted.Load() {
+// authorised is told of each authorised request on the connection, which arrived at start:
+// the connection is the token holder's, out of eviction and without deadlines, and an accept
+// closes it once this has been its latest request for timeouts.idle.
+func (c *trackedConn) authorised(start time.Time) {
+	c.latest.Store(int64(start.Sub(c.accepted)))
+	if c.trusted.Load() || !c.trust() {
 		return
 	}
+	c.read.keep(c.Conn.SetReadDeadline, time.Time{})
+	c.write.keep(c.Conn.SetWriteDeadline, time.Time{})
+}
+
+// trust marks the connection as the token holder's, which takes it out of eviction. It
+// reports false if the connection was evicted or closed meanwhile.
+func (c *trackedConn) trust() bool {
 	l := c.l
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if c.evicted || !c.listed {
-		return // evicted or closed meanwhile
+		return false
 	}
-	c.trusted.Store(true)
 	l.untrusted.remove(c)
-	l.trusted++
+	l.trusted.pushBack(c)
+	c.trusted.Store(true)
 	l.signal()
+	return true
 }
 
 func (c *trackedConn) Close() error {
@@ -309,9 +449,10 @@ func (c *trackedConn) Close() error {
 		l := c.l
 		l.mu.Lock()
 		if c.trusted.Load() {
-			l.trusted--
+			l.trusted.remove(c)
+		} else {
+			l.untrusted.remove(c)
 		}
-		l.untrusted.remove(c)
 		l.mu.Unlock()
 		close(c.gone)
 		l.signal()
@@ -341,10 +482,11 @@ func connState(c net.Conn, st http.ConnState) {
 	}
 }
 
-// trustConn marks the connection a request came on as the token holder's.
-func trustConn(ctx context.Context) {
+// trustConn marks the connection a request came on as the token holder's; the request
+// arrived at start.
+func trustConn(ctx context.Context, start time.Time) {
 	if tc, ok := ctx.Value(connKey{}).(*trackedConn); ok {
-		tc.trust()
+		tc.authorised(start)
 	}
 }
 

@@ -269,6 +269,41 @@ func TestRequests(t *testing.T) {
 	}
 }
 
+// TestContentLength: every credentials answer over a connection is counted, never chunked,
+// also one longer than net/http holds back before it must choose.
+func TestContentLength(t *testing.T) {
+	long := testCreds
+	long.SessionToken = strings.Repeat("t", 2*countedBody)
+	for _, c := range []aws.Credentials{testCreds, long} {
+		s := startServer(t, Options{Provider: fixed(c)})
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			u := s.URL()
+			r, err := http.NewRequest(method, u, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Header.Set("Authorization", testToken)
+			resp, err := testClient(t).Do(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := s.body.Load().json
+			if resp.StatusCode != http.StatusOK || len(resp.TransferEncoding) != 0 || resp.ContentLength != int64(len(want)) {
+				t.Errorf("%s of a %d-byte answer: status %d, Transfer-Encoding %q, Content-Length %d",
+					method, len(want), resp.StatusCode, resp.TransferEncoding, resp.ContentLength)
+			}
+			if method == http.MethodGet && !bytes.Equal(body, want) {
+				t.Errorf("GET of a %d-byte answer: body of %d bytes", len(want), len(body))
+			}
+		}
+	}
+}
+
 func checkCredentials(t *testing.T, method string, r response) {
 	t.Helper()
 	if method == http.MethodHead {
@@ -611,6 +646,38 @@ func TestCloseCutsStuckRequest(t *testing.T) {
 	}
 	if err := <-failed; err == nil {
 		t.Error("the request in flight got an answer after Close cut it")
+	}
+}
+
+// TestCloseDoesNotWaitForUnusedConnections: a client's spare connection that never sends a
+// request does not hold Close up. http.Server.Shutdown counts such a connection as idle only
+// once it is 5 s old; awsrun gives Close 2 s.
+func TestCloseDoesNotWaitForUnusedConnections(t *testing.T) {
+	s := newServer(t, Options{})
+	s.headerTimeout = time.Hour // only Close may close the silent connection here
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	spare := dialRaw(t, s)
+	// Accepted after the spare one: once it is answered, the spare one is being served too.
+	holder := dialRaw(t, s)
+	get := "GET " + testPath + " HTTP/1.1\r\nHost: " + s.addr.String() + "\r\nAuthorization: " + testToken + "\r\n\r\n"
+	if resp, body := holder.roundTrip(get); resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d; body %s", resp.StatusCode, body)
+	}
+
+	// Returning without an error means Close cut nothing: it did not wait for the spare
+	// connection until Shutdown's 5 s rule, its own header timeout or this deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	if err := s.Close(ctx); err != nil {
+		t.Errorf("Close with a connection that never sent a request: %v", err)
+	}
+	if err := spare.closedByServer(); err != nil {
+		t.Errorf("spare connection: %v", err)
+	}
+	if err := holder.closedByServer(); err != nil {
+		t.Errorf("idle connection: %v", err)
 	}
 }
 

@@ -66,7 +66,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, start time.Time)
 		return refuse(w, http.StatusMethodNotAllowed, methodDenied), nil, nil
 	}
 	// The token holder's connection: never evicted by the connection bound from now on.
-	trustConn(r.Context())
+	trustConn(r.Context(), start)
 
 	c, err := s.retrieve(r.Context(), start)
 	// Expiry is judged with the clock read taken at arrival: a provider that took long did
@@ -90,13 +90,20 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, start time.Time)
 
 	b := s.bodyFor(c, now)
 	h["Content-Type"] = jsonType
-	h["Content-Length"] = b.length
-	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead || len(b.json) > countedBody {
+		// Otherwise net/http counts the body itself, which costs less than one more header in
+		// the handler's map; a HEAD has none to count.
+		h["Content-Length"] = b.length
+	}
 	if r.Method != http.MethodHead {
 		w.Write(b.json) // a client that hung up is not our error to report
 	}
 	return http.StatusOK, b, nil
 }
+
+// countedBody is the size of body net/http holds back before it must choose between a
+// Content-Length it counts and chunking (its bufferBeforeChunkingSize).
+const countedBody = 2048
 
 // refuse answers a request that failed a check and closes its connection, so a process without
 // the token cannot hold connections open by sending requests that are refused.

@@ -30,10 +30,10 @@ const (
 	// turns into a 503 the client retries rather than a client-side timeout.
 	DefaultTimeout = 900 * time.Millisecond
 
-	// The http.Server limits bound what a local process can make us hold: slow-loris
-	// connections, huge headers, and idle keep-alive connections.
+	// These limits bound what a local process can make us hold: slow-loris connections,
+	// huge headers, and idle keep-alive connections. The connections keep these limits
+	// themselves (see timeouts in conns.go).
 	readHeaderTimeout = 2 * time.Second
-	readTimeout       = 5 * time.Second
 	// writeSlack is added to Options.Timeout so a 503 for a slow provider is always delivered.
 	writeSlack = 5 * time.Second
 	// idleTimeout is longer than the Go SDK transport's 90 s, so clients close idle
@@ -111,6 +111,8 @@ type Server struct {
 	maxUntrusted int
 	// headerTimeout is readHeaderTimeout; tests lengthen it to tell eviction from it.
 	headerTimeout time.Duration
+	// idleLimit is idleTimeout, or longer for a long Options.Timeout; tests shorten it.
+	idleLimit time.Duration
 
 	mu       sync.Mutex
 	srv      *http.Server
@@ -155,6 +157,8 @@ func New(o Options) (*Server, error) {
 		timeout:  o.Timeout,
 
 		headerTimeout: readHeaderTimeout,
+		// A request must be answered before its connection counts as idle (conns.go).
+		idleLimit: max(idleTimeout, o.Timeout+writeSlack),
 	}
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s, nil
@@ -179,18 +183,20 @@ func (s *Server) Start() error {
 	if s.maxUntrusted == 0 {
 		s.maxUntrusted = untrustedLimit(nofileLimit())
 	}
-	s.ln = newLimitListener(ln, s.maxUntrusted)
+	s.ln = newLimitListener(ln, s.maxUntrusted, timeouts{
+		header: s.headerTimeout,
+		write:  s.timeout + writeSlack,
+		idle:   s.idleLimit,
+	})
 	s.addr = ln.Addr().(*net.TCPAddr)
 	port := strconv.Itoa(s.addr.Port)
 	s.port.Store(&port)
 	s.url = "http://127.0.0.1:" + port + s.path
 	s.srv = &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: s.headerTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      s.timeout + writeSlack,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
+		Handler: s.handler,
+		// No ReadHeaderTimeout, ReadTimeout, WriteTimeout or IdleTimeout: each connection keeps
+		// its own time limits, at a fraction of the cost per request (conns.go).
+		MaxHeaderBytes: maxHeaderBytes,
 		// Without this, "OPTIONS *" is answered by net/http itself, bypassing our checks.
 		DisableGeneralOptionsHandler: true,
 		// The connection bound (conns.go) needs to know which connection a request came on
@@ -200,6 +206,9 @@ func (s *Server) Start() error {
 		// The default logger writes to stderr, which belongs to the child's terminal.
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
+	// Shutdown waits for a connection that has sent nothing for up to 5 s, as long as a
+	// client's spare connection it never uses: those have no request to finish.
+	s.srv.RegisterOnShutdown(s.ln.closeUnused)
 	s.done = make(chan struct{})
 	go s.serve(s.srv, s.ln)
 	return nil
@@ -214,9 +223,10 @@ func (s *Server) serve(srv *http.Server, ln net.Listener) {
 	}
 }
 
-// Close stops accepting connections, waits for in-flight requests until ctx is done (then
-// drops them), and returns once the serve goroutine has exited. A provider call that ignores
-// its context may outlive Close. Close before Start, or a second Close, is a no-op.
+// Close stops accepting connections, closes idle ones and those that have not begun a
+// request, waits for in-flight requests until ctx is done (then drops them), and returns once
+// the serve goroutine has exited. A provider call that ignores its context may outlive Close.
+// Close before Start, or a second Close, is a no-op.
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	srv, done, already := s.srv, s.done, s.closed
