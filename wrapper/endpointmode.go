@@ -46,7 +46,7 @@ func (s *session) serveEndpoint(ctx context.Context) (childEnv []string, closeAl
 	undo = append(undo, closeSocket)
 	region := s.region()
 	if region == "" {
-		log.Warn("profile sets no region; the command gets no AWS_REGION", "profile", cfg.Profile,
+		s.warn("profile sets no region; the command gets no AWS_REGION", "profile", cfg.Profile,
 			"fix", "awsrun --region REGION, or: aws configure set region REGION --profile "+shellquote.Quote(cfg.Profile))
 	}
 	ep, err := endpoint.New(endpoint.Options{

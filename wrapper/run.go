@@ -32,21 +32,41 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	if err != nil {
 		return Exit{}, err
 	}
-	phases.Mark("resolved")
-	pub := publishState(cfg, s.lc.keeper, s.region, s.ssoTokenPath) // state.go: awsrun status and export see this process
-	defer pub.close()
+	phases.Mark("opened")
+	// The first credentials (a call to AWS for SSO or a role) come while the endpoint is set up;
+	// the child starts only once both are done, and a failure to resolve is reported first.
+	resolved := make(chan error, 1)
+	go func() {
+		err := s.resolve(ctx)
+		phases.Mark("resolved")
+		resolved <- err
+	}()
 	var pol policy
+	var pub *statePublisher
 	if cfg.Inject == InjectEnv {
-		pol = newRestartOnChange(cfg, s.lc, s.region(), pub) // envmode.go
+		if err := <-resolved; err != nil {
+			return Exit{}, err
+		}
+		pub = publishState(cfg, s.lc.keeper, s.region, s.ssoTokenPath) // state.go: awsrun status and export see this process
+		pol = newRestartOnChange(cfg, s.lc, s.region(), pub)           // envmode.go
 	} else {
 		childEnv, closeEndpoint, err := s.serveEndpoint(ctx) // endpointmode.go
+		if err == nil {
+			defer closeEndpoint()
+			phases.Mark("endpoint-up")
+		}
+		if rerr := <-resolved; rerr != nil {
+			return Exit{}, rerr
+		}
 		if err != nil {
 			return Exit{}, err
 		}
-		defer closeEndpoint()
-		phases.Mark("endpoint-up")
+		pub = publishState(cfg, s.lc.keeper, s.region, s.ssoTokenPath)
 		pol = runOnce(childEnv)
 	}
+	defer pub.close()
+	s.releaseWarnings()
+	phases.Mark("ready")
 	s.childStarted.Store(true)
 	return supervise(ctx, cfg, pol, s.background(pub)) // supervise.go, background.go
 }

@@ -39,6 +39,8 @@ type session struct {
 	token       tokenState
 	child       childConfigFile
 	lastFileErr string          // the last reload failure, reported once
+	held        []heldWarning   // warnings from the set-up beside the first resolution (see warn)
+	released    bool
 	bgCtx       context.Context // the background work's (background.go), once the child runs
 }
 
@@ -119,17 +121,31 @@ func newSession(ctx context.Context, cfg Config, env environ) (_ *session, err e
 		}
 		s.noteLoginCache()
 	}
-	if _, err := s.lc.refresh(ctx); err != nil {
-		// Before the child starts the terminal is free, so an automatic login can use it.
-		if !isLoginRequired(err) || cfg.Login != LoginAuto || !s.login(ctx, true) {
-			return nil, err
+	return s, nil
+}
+
+// resolve gets the profile's first credentials (Run overlaps it with the endpoint's set-up: for
+// SSO or a role it is a call to AWS). Before the child starts the terminal is free, so an
+// automatic login can use it.
+func (s *session) resolve(ctx context.Context) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = internalError(s.log, v)
 		}
+	}()
+	if _, err := s.lc.refresh(ctx); err != nil {
+		if !isLoginRequired(err) || s.cfg.Login != LoginAuto || !s.login(ctx, true) {
+			return err
+		}
+		s.mu.Lock()
+		src := s.src
+		s.mu.Unlock()
 		s.setSource(src) // re-read the new token's fingerprint
 		if _, err := s.lc.refresh(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return s, nil
+	return nil
 }
 
 // setSource records a newly opened source and what it implies: region and the session token
@@ -290,4 +306,44 @@ func openSource(ctx context.Context, sel selection, env environ, mfa func() (str
 		ProcessStderr:   stderr,
 		OnServerTime:    skew.observe,
 	})
+}
+
+// heldWarning is a warning the set-up made while the first credentials were being resolved.
+type heldWarning struct {
+	msg  string
+	args []any
+}
+
+// warn logs a warning about the run's set-up. Until releaseWarnings it is held: the endpoint is
+// set up while the first credentials resolve, and a run that then fails says only why it failed,
+// as it did when nothing was set up before the credentials.
+func (s *session) warn(msg string, args ...any) {
+	s.mu.Lock()
+	if !s.released {
+		s.held = append(s.held, heldWarning{msg, args})
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	s.log.Warn(msg, args...)
+}
+
+// warnLocked is warn with s.mu held.
+func (s *session) warnLocked(msg string, args ...any) {
+	if !s.released {
+		s.held = append(s.held, heldWarning{msg, args})
+		return
+	}
+	s.log.Warn(msg, args...)
+}
+
+// releaseWarnings logs the held warnings, in order, and lets later ones through at once.
+func (s *session) releaseWarnings() {
+	s.mu.Lock()
+	held := s.held
+	s.held, s.released = nil, true
+	s.mu.Unlock()
+	for _, w := range held {
+		s.log.Warn(w.msg, w.args...)
+	}
 }

@@ -45,9 +45,9 @@ func (s *session) warnLeftOut(w *creds.WorldConfig) {
 			s.log.Debug("the command's default profile is the one awsrun serves", "chosen", s.cfg.Profile)
 			continue
 		}
-		s.log.Warn("the command cannot use this profile", "profile", sp.Name, "reason", sp.Reason)
+		s.warnLocked("the command cannot use this profile", "profile", sp.Name, "reason", sp.Reason)
 	}
 	for _, sp := range w.Unusable {
-		s.log.Warn("the command gets a failing section for this profile", "profile", sp.Name, "reason", sp.Reason)
+		s.warnLocked("the command gets a failing section for this profile", "profile", sp.Name, "reason", sp.Reason)
 	}
 }

@@ -1,9 +1,9 @@
 // Package phases records when awsrun reaches each step of a run (main, flags parsed, profile
-// files read, credentials resolved, endpoint up, child started, child reaped, exit), for the
-// start-up figures of `make bench`. It is off unless AWSRUN_TRACE_PHASES names a file; then the
-// marks are kept in memory and appended to that file, one "name nanoseconds" line each on the
-// system-wide monotonic clock, when Flush is called on the way out. Off, a mark costs a load
-// and a compare.
+// files read, source opened, credentials resolved and endpoint up side by side, ready, child
+// started, child reaped, exit), for the start-up figures of `make bench`. It is off unless
+// AWSRUN_TRACE_PHASES names a file; then the marks are kept in memory and appended to that
+// file, one "name nanoseconds" line each on the system-wide monotonic clock, when Flush is
+// called on the way out. Off, a mark costs a load and a compare.
 package phases
 
 import (

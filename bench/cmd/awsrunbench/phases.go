@@ -13,15 +13,18 @@ import (
 	"github.com/awsrun/awsrun/internal/phases"
 )
 
-// phaseSpans are the steps of one run, each from the mark before it: "start" is the bench's
-// clock reading just before it starts awsrun, "waited" just after wait4 returned.
+// phaseSpans are the steps of one run, each from the mark before it (the first credentials and
+// the endpoint are set up side by side, both from "opened"; "ready" is when both are done):
+// "start" is the bench's clock reading just before it starts awsrun, "waited" just after wait4
+// returned.
 var phaseSpans = []struct{ name, from, to string }{
 	{"exec to main (runtime start, package init)", "start", "main"},
 	{"flags and Config", "main", "flags"},
 	{"profile files read", "flags", "profile-files"},
-	{"credentials resolved", "profile-files", "resolved"},
-	{"endpoint up (private config, listener)", "resolved", "endpoint-up"},
-	{"child started (fork, exec)", "endpoint-up", "child-started"},
+	{"credential source opened (the SDK's config)", "profile-files", "opened"},
+	{"credentials resolved (beside the endpoint's set-up)", "opened", "resolved"},
+	{"endpoint up (private config, listener; beside the resolution)", "opened", "endpoint-up"},
+	{"child started (fork, exec)", "ready", "child-started"},
 	{"child ran (/bin/true)", "child-started", "child-reaped"},
 	{"child reaped to exit (clean-up)", "child-reaped", "exit"},
 	{"exit to reaped by its parent", "exit", "waited"},
