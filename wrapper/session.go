@@ -38,8 +38,8 @@ type session struct {
 	src         *creds.Source
 	token       tokenState
 	child       childConfigFile
-	lastFileErr string          // the last reload failure, reported once
-	held        []heldWarning   // warnings from the set-up beside the first resolution (see warn)
+	lastFileErr string        // the last reload failure, reported once
+	held        []heldWarning // warnings from the set-up beside the first resolution (see warn)
 	released    bool
 	bgCtx       context.Context // the background work's (background.go), once the child runs
 }
