@@ -156,7 +156,7 @@ func (d *doctor) claudeSettings() {
 		sort.Strings(profs)
 		if len(profs) > 0 {
 			raise(Warn)
-			msgs = append(msgs, fmt.Sprintf("the env block of %s sets %s: Claude Code started without awsrun uses that profile directly, without awsrun's renewal (under awsrun the profile is hidden and the endpoint still applies)", p, strings.Join(profs, ", ")))
+			msgs = append(msgs, fmt.Sprintf("the env block of %s sets %s: Claude Code started without awsrun uses that profile directly, without awsrun's renewal (under awsrun that profile is served fresh by awsrun too)", p, strings.Join(profs, ", ")))
 			fixes = append(fixes, fmt.Sprintf("remove it from \"env\" in %s and start Claude Code as: awsrun -p %s -- claude", p, shellquote.Quote(d.o.Profile)))
 		}
 		if f.export != "" {

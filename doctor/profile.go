@@ -55,7 +55,7 @@ func (d *doctor) profile() {
 	}
 	from := d.o.ProfileFrom
 	if d.env["AWSRUN"] == "1" {
-		// Inside awsrun the user's profiles are hidden on purpose; the parent serves them.
+		// Inside awsrun every profile comes from the parent awsrun (its socket), not from the files.
 		d.envKeys = true
 		d.add(name, OK, fmt.Sprintf("running inside awsrun for profile %q: credentials come from the parent awsrun, not from a profile", d.env["AWSRUN_PROFILE"]), "")
 		return

@@ -29,8 +29,8 @@ func runNestedOther(ctx context.Context, cfg Config, env environ) (Exit, error) 
 	return supervise(ctx, cfg, runOnce(e.list()), nil)
 }
 
-// NestedError refuses to run a second awsrun for a different profile inside a child of awsrun,
-// where the user's profiles are hidden on purpose.
+// NestedError refuses to run a second awsrun for a different profile inside a child of awsrun
+// that has no parent socket to ask (env mode, Windows): there the profile cannot be served.
 type NestedError struct{ Outer, Inner string }
 
 func (e *NestedError) Error() string {
@@ -38,7 +38,8 @@ func (e *NestedError) Error() string {
 }
 
 // runNested handles awsrun inside awsrun: the same profile needs nothing new, so the command
-// runs with the inherited endpoint; a different one is refused because the profiles are hidden.
+// runs with the inherited endpoint; a different one goes through the parent's socket, or is
+// refused when there is none.
 func runNested(ctx context.Context, cfg Config, env environ) (Exit, error) {
 	outer := env["AWSRUN_PROFILE"]
 	if cfg.ProfileExplicit && cfg.Profile != outer {
