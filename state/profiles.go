@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
@@ -62,28 +60,28 @@ func (s *server) credentials(ctx context.Context, profile string) (aws.Credentia
 // Listener is a socket outside the registry that answers like an entry's: the one a
 // supervisor hands its own child (AWSRUN_SOCKET), which must work before the registry entry
 // is written and even when the registry cannot be.
-type Listener struct{ s *server }
+type Listener struct {
+	s    *server
+	path string
+}
 
-// Listen serves p on a new socket at path (0600) until Close; region is what a request for
-// p's own credentials reports.
+// Listen serves p on a new socket at path (0600), or near it when path is too long for a
+// socket (see Path), until Close; region is what a request for p's own credentials reports.
 func Listen(path string, p Provider, region func() string) (*Listener, error) {
-	if len(path) > maxSocketPath {
-		return nil, fmt.Errorf("serve %s: %w", path, ErrNoSocket)
-	}
-	ln, err := net.Listen("unix", path)
+	ln, at, remove, err := listenUnix(path)
 	if err != nil {
-		return nil, fmt.Errorf("serve socket: %w", err)
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("serve socket: %w", err)
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{ln: ln, p: p, ctx: ctx, cancel: cancel, region: region, queue: true}
+	s := &server{ln: ln, remove: remove, p: p, ctx: ctx, cancel: cancel, region: region, queue: true}
 	s.wg.Add(1)
 	go s.acceptLoop()
-	return &Listener{s: s}, nil
+	return &Listener{s: s, path: at}, nil
 }
+
+// Path is where the listener listens: the path asked for, or, when that was too long for a
+// socket, one in a directory of its own that Close removes.
+func (l *Listener) Path() string { return l.path }
 
 // Close stops the listener and waits for exchanges in flight.
 func (l *Listener) Close() { l.s.close() }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"sync"
 	"time"
 
@@ -63,32 +62,25 @@ type response struct {
 	Code string `json:"code,omitempty"`
 }
 
-// ErrNoSocket is returned by Serve when the socket path would be too long for the OS.
+// ErrNoSocket is returned by Serve and Listen when no socket path short enough for the OS could
+// be found.
 var ErrNoSocket = errors.New("socket path too long")
 
 // Serve listens on the entry's socket (ID.sock, 0600) and answers p until Close. The entry
 // records the socket so clients can find it.
 func (h *Handle) Serve(p Provider) error {
-	path := h.r.path(h.id, ".sock")
-	if len(path) > maxSocketPath {
-		return fmt.Errorf("serve %s: %w", path, ErrNoSocket)
-	}
-	ln, err := net.Listen("unix", path)
+	ln, path, remove, err := listenUnix(h.r.path(h.id, ".sock"))
 	if err != nil {
-		return fmt.Errorf("serve state socket: %w", err)
-	}
-	// The 0700 directory is the real guard; this keeps the socket closed even if it is not.
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
-		return fmt.Errorf("serve state socket: %w", err)
+		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{ln: ln, p: p, ctx: ctx, cancel: cancel, region: func() string { return h.Entry().Region }}
+	s := &server{ln: ln, remove: remove, p: p, ctx: ctx, cancel: cancel, region: func() string { return h.Entry().Region }}
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
 		cancel()
 		ln.Close()
+		remove()
 		return errors.New("serve state socket: registry entry already closed")
 	}
 	h.srv = s
@@ -100,6 +92,7 @@ func (h *Handle) Serve(p Provider) error {
 
 type server struct {
 	ln     net.Listener
+	remove func() // the socket's own directory, when it needed one (see listenUnix)
 	p      Provider
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -188,6 +181,7 @@ func (s *server) close() {
 	s.cancel()
 	s.ln.Close()
 	s.wg.Wait()
+	s.remove()
 }
 
 // Served is what a supervisor answered to a credentials request.

@@ -253,8 +253,14 @@ func TestSocketServesCredentialsAndStatus(t *testing.T) {
 	}
 }
 
+// TestServeRefusesOverlongSocketPath: when neither the registry nor any short base can hold a
+// socket path (see TestRegistrySocketTooDeep for a base that can), Serve says so and the entry
+// names no socket.
 func TestServeRefusesOverlongSocketPath(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), strings.Repeat("d", 90))
+	old := socketBases
+	socketBases = func() []string { return []string{dir} }
+	t.Cleanup(func() { socketBases = old })
 	h, err := Open(dir).Register(Entry{})
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"time"
 
@@ -286,61 +285,17 @@ func (c *childSocket) ProfileCredentials(ctx context.Context, name string) (aws.
 func (s *session) serveChildSocket(ctx context.Context, dir string) (string, func()) {
 	ps := newProfileServer(ctx, s.cfg, s.log.With("component", "profiles"))
 	cs := &childSocket{own: s.lc, profile: s.cfg.Profile, ps: ps}
-	l, path, remove, err := listenChildSocket(dir, func(path string) (*state.Listener, error) {
-		return state.Listen(path, cs, s.region)
-	}, shortSocketBases())
+	l, err := state.Listen(filepath.Join(dir, "sock"), cs, s.region)
 	if err != nil {
 		s.log.Warn("the command's other profiles are not available", "error", err)
 		ps.close()
 		return "", func() {}
 	}
-	if filepath.Dir(path) != dir {
-		s.log.Debug("the private directory's path is too long for a socket; the command's socket is in a directory of its own", "socket", path)
+	if filepath.Dir(l.Path()) != dir {
+		s.log.Debug("the private directory's path is too long for a socket; the command's socket is in a directory of its own", "socket", l.Path())
 	}
-	return path, func() {
+	return l.Path(), func() {
 		l.Close()
-		remove()
 		ps.close()
 	}
-}
-
-// listenChildSocket listens at dir/sock or, when that path is too long for a unix socket (a
-// deep TMPDIR: about 104 bytes is the limit), in a directory of its own (0700, random name)
-// under the first of bases where the path fits; remove deletes that directory once the
-// listener is closed. No chdir: a relative socket path would race with every other thread.
-func listenChildSocket(dir string, listen func(string) (*state.Listener, error), bases []string) (l *state.Listener, path string, remove func(), err error) {
-	path = filepath.Join(dir, "sock")
-	l, err = listen(path)
-	if !errors.Is(err, state.ErrNoSocket) {
-		return l, path, func() {}, err
-	}
-	for _, base := range bases {
-		d, derr := os.MkdirTemp(base, "awsrun-sock-")
-		if derr != nil {
-			continue
-		}
-		if derr := os.Chmod(d, 0o700); derr != nil {
-			os.Remove(d)
-			continue
-		}
-		path = filepath.Join(d, "sock")
-		if l, err = listen(path); err == nil {
-			return l, path, func() { os.RemoveAll(d) }, nil
-		}
-		os.RemoveAll(d)
-		if !errors.Is(err, state.ErrNoSocket) {
-			break
-		}
-	}
-	return nil, "", nil, err
-}
-
-// shortSocketBases are where a socket goes when the private directory is too deep for one:
-// the system temp dir, then /tmp (the temp dir is usually the deep one).
-func shortSocketBases() []string {
-	bases := []string{os.TempDir()}
-	if runtime.GOOS != "windows" && os.TempDir() != "/tmp" {
-		bases = append(bases, "/tmp")
-	}
-	return bases
 }

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -180,55 +177,3 @@ func (stubProvider) Credentials(context.Context) (aws.Credentials, error) {
 	return aws.Credentials{AccessKeyID: "AKIDSTUB", SecretAccessKey: "s"}, nil
 }
 func (stubProvider) Status() state.Entry { return state.Entry{Profile: "a"} }
-
-// TestListenChildSocketTooDeep: a private directory too deep for a unix socket puts the socket
-// in a 0700 directory of its own under the first base where it fits, removed with it; a short
-// one keeps it in the private directory; when no base fits, the error says the path is too long.
-func TestListenChildSocketTooDeep(t *testing.T) {
-	listen := func(path string) (*state.Listener, error) {
-		return state.Listen(path, stubProvider{}, func() string { return "" })
-	}
-	short := t.TempDir()
-	if len(short) > 80 {
-		t.Skip("the test temp dir is too deep for this test:", short)
-	}
-	deep := filepath.Join(short, strings.Repeat("d", 60), strings.Repeat("e", 60))
-	if err := os.MkdirAll(deep, 0o700); err != nil {
-		t.Fatal(err)
-	}
-
-	l, path, remove, err := listenChildSocket(short, listen, []string{deep})
-	if err != nil || path != filepath.Join(short, "sock") {
-		t.Fatalf("short private dir: %q %v", path, err)
-	}
-	l.Close()
-	remove()
-
-	l, path, remove, err = listenChildSocket(deep, listen, []string{deep, short})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := filepath.Dir(path)
-	if filepath.Dir(d) != short || len(path) > 100 {
-		t.Errorf("socket at %q, want a directory of its own under %s", path, short)
-	}
-	if fi, err := os.Lstat(d); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
-		t.Errorf("the socket's directory: %v %v", fi, err)
-	}
-	c, err := state.FetchCredentials(context.Background(), path)
-	if err != nil || c.Credentials.AccessKeyID != "AKIDSTUB" {
-		t.Errorf("asking the socket: %+v %v", c, err)
-	}
-	l.Close()
-	remove()
-	if _, err := os.Lstat(d); !os.IsNotExist(err) {
-		t.Errorf("the socket's directory is left: %v", err)
-	}
-	if left, _ := filepath.Glob(filepath.Join(deep, "awsrun-sock-*")); len(left) != 0 {
-		t.Errorf("a directory tried and given up is left: %q", left)
-	}
-
-	if _, _, _, err = listenChildSocket(deep, listen, []string{deep}); !errors.Is(err, state.ErrNoSocket) {
-		t.Errorf("no base fits: %v", err)
-	}
-}
