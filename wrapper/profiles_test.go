@@ -10,9 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/awsrun/awsrun/creds"
-	"github.com/awsrun/awsrun/state"
 )
 
 func testProfileServer(t *testing.T, filter string, open func(context.Context, selection) (upstream, string, error)) *profileServer {
@@ -170,10 +168,3 @@ func TestProfileServerForgetsProfileWhoseFirstFetchFails(t *testing.T) {
 		t.Errorf("%d profiles held after concurrent failed fetches", n)
 	}
 }
-
-type stubProvider struct{}
-
-func (stubProvider) Credentials(context.Context) (aws.Credentials, error) {
-	return aws.Credentials{AccessKeyID: "AKIDSTUB", SecretAccessKey: "s"}, nil
-}
-func (stubProvider) Status() state.Entry { return state.Entry{Profile: "a"} }
