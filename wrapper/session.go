@@ -319,13 +319,8 @@ type heldWarning struct {
 // as it did when nothing was set up before the credentials.
 func (s *session) warn(msg string, args ...any) {
 	s.mu.Lock()
-	if !s.released {
-		s.held = append(s.held, heldWarning{msg, args})
-		s.mu.Unlock()
-		return
-	}
-	s.mu.Unlock()
-	s.log.Warn(msg, args...)
+	defer s.mu.Unlock()
+	s.warnLocked(msg, args...)
 }
 
 // warnLocked is warn with s.mu held.

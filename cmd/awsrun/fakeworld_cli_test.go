@@ -111,6 +111,16 @@ func (w *fakeWorld) run(extra []string, args ...string) result {
 	return runAwsrun(w.t, w.home, append(append([]string{}, w.env...), extra...), args...)
 }
 
+// issued is the credential the fake issued with access key id key, or nil.
+func (w *fakeWorld) issued(key string) *fakeaws.Credential {
+	for _, c := range w.fake.Issued() {
+		if c.AccessKeyID == key {
+			return &c
+		}
+	}
+	return nil
+}
+
 // secrets are every secret the world holds or the fake issued: none may appear in awsrun's
 // output except where export is asked for credentials.
 func (w *fakeWorld) secrets() []string {

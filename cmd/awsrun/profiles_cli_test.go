@@ -85,12 +85,7 @@ func TestChildGetsOtherProfilesFromParent(t *testing.T) {
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &o) != nil {
 		t.Fatalf("export --profile role in the child: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
-	var role *fakeaws.Credential
-	for _, c := range w.fake.Issued() {
-		if c.AccessKeyID == o.AccessKeyId {
-			role = &c
-		}
-	}
+	role := w.issued(o.AccessKeyId)
 	// The region is the child's AWS_REGION (the chosen profile's), as for every SDK in it.
 	if role == nil || !strings.Contains(role.ARN, "assumed-role/Deployer") || o.Region != "us-east-1" {
 		t.Errorf("export --profile role in the child got %+v (issued as %v), want the Deployer role in the child's region", o, role)
@@ -284,12 +279,7 @@ credential_process = %s
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &o) != nil {
 		t.Fatalf("export --profile viasso in the child: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
-	var got *fakeaws.Credential
-	for _, c := range w.fake.Issued() {
-		if c.AccessKeyID == o.AccessKeyId {
-			got = &c
-		}
-	}
+	got := w.issued(o.AccessKeyId)
 	if got == nil || got.Op != "GetRoleCredentials" {
 		t.Errorf("viasso got %s, issued as %+v; want sso's role credentials", o.AccessKeyId, got)
 	}
