@@ -175,8 +175,11 @@ func (s *Server) Start() error {
 		return errors.New("endpoint: already started")
 	}
 	// tcp4 with an explicit address: never the wildcard address, never ::1 (which some SDK
-	// versions reject).
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	// versions reject). Multipath TCP means nothing on loopback, and Go's default for listeners
+	// probes the kernel for it with a socket of its own on every start.
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	ln, err := lc.Listen(context.Background(), "tcp4", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("listen on loopback: %w", err)
 	}

@@ -33,12 +33,12 @@ func (s *session) serveEndpoint(ctx context.Context) (childEnv []string, closeAl
 	if s.child.data, err = s.renderChildConfig(); err != nil {
 		return nil, nil, err
 	}
-	configPath, err := dir.write("config", s.child.data)
+	configPath, err := dir.create("config", s.child.data)
 	if err != nil {
 		return nil, nil, &SetupError{Dir: dir.path, Err: err}
 	}
 	s.child.write = func(b []byte) error { _, err := dir.write("config", b); return err }
-	credsPath, err := dir.write("credentials", nil)
+	credsPath, err := dir.create("credentials", nil)
 	if err != nil {
 		return nil, nil, &SetupError{Dir: dir.path, Err: err}
 	}
