@@ -59,7 +59,18 @@ func newWorldWith(parent string, lifetime time.Duration, o fakeaws.WorldOptions)
 		fake.Close()
 		return nil, err
 	}
-	return &world{fake: fake, home: home, env: staged.Env}, nil
+	// A desktop's XDG_RUNTIME_DIR (/run/user/UID) is in memory; so is this one when /dev/shm is
+	// there. awsrun's private directory and registry go in it.
+	run, err := os.MkdirTemp("/dev/shm", "awsrunbench-")
+	if err != nil {
+		run = filepath.Join(home, "run")
+		err = os.Mkdir(run, 0o700)
+	}
+	if err != nil {
+		fake.Close()
+		return nil, err
+	}
+	return &world{fake: fake, home: home, run: run, env: append(staged.Env, "XDG_RUNTIME_DIR="+run)}, nil
 }
 
 // startChildEnv starts awsrun with a sleeping child that first writes its whole environment

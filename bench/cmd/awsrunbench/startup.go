@@ -48,23 +48,28 @@ type startupCase struct {
 	name   string
 	figure string
 	argv   []string
-	target float64 // ms of overhead; 0 = no target
+	target float64  // ms of overhead; 0 = no target
+	env    []string // added to the world's environment for awsrun's runs
 }
 
 func benchStartup(r *report, w *world, b binaries) error {
 	trueArgv := []string{"/bin/true"}
 	minwrapArgv := []string{b.minwrap, "/bin/true"}
 	cases := []startupCase{
-		{"static --no-session", "startup overhead, static keys --no-session", []string{b.awsrun, "-p", "static", "--no-session", "--", "/bin/true"}, 2.5},
-		{"static (session, fake STS)", "startup overhead, static keys + GetSessionToken (fake)", []string{b.awsrun, "-p", "static", "--", "/bin/true"}, 0},
-		{"sso (fake SSO)", "startup overhead, SSO profile (fake)", []string{b.awsrun, "-p", "sso", "--", "/bin/true"}, 0},
+		{"static --no-session", "startup overhead, static keys --no-session", []string{b.awsrun, "-p", "static", "--no-session", "--", "/bin/true"}, 2.5, nil},
+		{"static (session, fake STS)", "startup overhead, static keys + GetSessionToken (fake)", []string{b.awsrun, "-p", "static", "--", "/bin/true"}, 0, nil},
+		{"sso (fake SSO)", "startup overhead, SSO profile (fake)", []string{b.awsrun, "-p", "sso", "--", "/bin/true"}, 3.5, nil},
 		// What any awsrun run pays before it can do anything: exec, runtime start, package init.
-		{"bare start (--version)", "bare start: awsrun --version (no child)", []string{b.awsrun, "--version"}, 0},
+		{"bare start (--version)", "bare start: awsrun --version (no child)", []string{b.awsrun, "--version"}, 0, nil},
 	}
+	// The world's XDG_RUNTIME_DIR is in memory, as on a desktop (world.go). Without one, and
+	// with TMPDIR set, the private directory is made and removed on the disk's file system.
+	cases = append(cases, startupCase{"static --no-session, private dir on disk", "startup overhead, static --no-session, no XDG_RUNTIME_DIR, TMPDIR on disk",
+		cases[0].argv, 0, []string{"XDG_RUNTIME_DIR=", "TMPDIR=" + w.home}})
 	if _, err := os.Stat(systemCABundle); err == nil {
 		// Corporate machines set AWS_CA_BUNDLE; the SDK would parse the whole bundle at load.
 		cases = append(cases, startupCase{"static --no-session, AWS_CA_BUNDLE", "startup overhead, static --no-session, AWS_CA_BUNDLE=system bundle",
-			[]string{"env", "AWS_CA_BUNDLE=" + systemCABundle, b.awsrun, "-p", "static", "--no-session", "--", "/bin/true"}, 0})
+			cases[0].argv, 0, []string{"AWS_CA_BUNDLE=" + systemCABundle}})
 	}
 	// Warm-up: page cache, first-run effects, and a check that every command succeeds.
 	for _, argv := range [][]string{trueArgv, minwrapArgv, cases[0].argv, cases[1].argv, cases[2].argv} {
@@ -83,7 +88,11 @@ func benchStartup(r *report, w *world, b binaries) error {
 			var x [3]float64
 			for _, k := range order {
 				argv := [][]string{c.argv, trueArgv, minwrapArgv}[k]
-				v, err := loop(w.env, argv)
+				env := w.env
+				if k == 0 {
+					env = append(env[:len(env):len(env)], c.env...)
+				}
+				v, err := loop(env, argv)
 				if err != nil {
 					return err
 				}
@@ -97,17 +106,18 @@ func benchStartup(r *report, w *world, b binaries) error {
 		over := ma - mb
 		mwOver := mm - mb
 		lo, hi := minmax(a)
+		// Issue 13's targets are over minwrap, the floor of any Go wrapper that forks and waits.
 		var met *bool
 		target := ""
 		if c.target > 0 {
-			met = check(over <= c.target)
-			target = fmt.Sprintf("<= %.1f ms (<= %.2fx aws-vault %.0f ms)", c.target, c.target/awsVaultExecMs, awsVaultExecMs)
+			met = check(ma-mm <= c.target)
+			target = fmt.Sprintf("<= %.1f ms over minwrap", c.target)
 		}
 		r.add(c.figure, fmt.Sprintf("%s (run %s, %.2f-%.2f)", ms(over), ms(ma), lo, hi),
-			fmt.Sprintf("/bin/true %s", ms(mb)), fmt.Sprintf("%.2fx /bin/true", median(rTrue)), target, met)
+			fmt.Sprintf("/bin/true %s", ms(mb)), fmt.Sprintf("%.2fx /bin/true", median(rTrue)), "", nil)
 		r.add("  same, vs minwrap floor", ms(ma-mm)+" over minwrap",
-			fmt.Sprintf("minwrap %s (overhead %s)", ms(mm), ms(mwOver)), fmt.Sprintf("%.2fx minwrap", median(rMin)), "", nil)
-		if c.target > 0 {
+			fmt.Sprintf("minwrap %s (overhead %s)", ms(mm), ms(mwOver)), fmt.Sprintf("%.2fx minwrap", median(rMin)), target, met)
+		if c.name == "static --no-session" {
 			r.add("  same, vs aws-vault exec --no-session (anchor)", ms(over), fmt.Sprintf("%.1f ms (perf-anchors.md)", awsVaultExecMs),
 				fmt.Sprintf("%.2fx", over/awsVaultExecMs), "<= 0.35x", check(over/awsVaultExecMs <= 0.35))
 		}

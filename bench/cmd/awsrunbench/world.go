@@ -21,33 +21,20 @@ const (
 type world struct {
 	fake *fakeaws.Server
 	home string
+	run  string // XDG_RUNTIME_DIR
 	env  []string
 }
 
 // newWorld stages, with fakeaws.StageWorld, profiles sso and static (no role) and an SSO login
 // valid for 8 hours.
 func newWorld(parent string, lifetime time.Duration) (*world, error) {
-	fake := fakeaws.New(fakeaws.Options{Lifetime: lifetime})
-	if err := fake.Start(); err != nil {
-		return nil, err
-	}
-	home, err := os.MkdirTemp(parent, "home-")
-	if err != nil {
-		fake.Close()
-		return nil, err
-	}
-	staged, err := fakeaws.StageWorld(home, fake, fakeaws.WorldOptions{
-		AccessKeyID: userKey, SecretAccessKey: userSecret, KeyProfiles: []string{"static"},
-		SSOToken: ssoToken, StartURL: startURL,
-	})
-	if err != nil {
-		fake.Close()
-		return nil, err
-	}
-	return &world{fake: fake, home: home, env: staged.Env}, nil
+	return newWorldWith(parent, lifetime, fakeaws.WorldOptions{KeyProfiles: []string{"static"}})
 }
 
-func (w *world) close() { w.fake.Close() }
+func (w *world) close() {
+	w.fake.Close()
+	os.RemoveAll(w.run)
+}
 
 func (w *world) ssoCache() string { return filepath.Join(w.home, ".aws", "sso", "cache") }
 
