@@ -26,9 +26,9 @@ type Process struct {
 	done chan struct{}
 
 	mu       sync.Mutex
-	started  bool        // Start (or Stop before Start) has run; Start is once only
-	stopping bool        // one Stop owns the escalation, the others wait for done
-	proc     *os.Process // nil until the process is running
+	started  bool    // Start (or Stop before Start) has run; Start is once only
+	stopping bool    // one Stop owns the escalation, the others wait for done
+	proc     *handle // nil until the process is running
 	pid      int
 	reaped   bool // set before done closes; no signal is sent after it, so a recycled pid is never hit
 	status   Status
@@ -59,12 +59,12 @@ func (p *Process) Start() error {
 		p.finishLocked(Status{Code: se.ExitCode()})
 		return se
 	}
-	p.proc, p.pid = proc, proc.Pid
+	p.proc, p.pid = proc, proc.pid
 	return nil
 }
 
 // start resolves the command and runs it.
-func (p *Process) start() (*os.Process, *StartError) {
+func (p *Process) start() (*handle, *StartError) {
 	o := p.opts
 	path, err := exec.LookPath(o.Command)
 	if err != nil {
@@ -233,8 +233,7 @@ func (p *Process) finishLocked(st Status) {
 	p.reaped = true
 	p.status = st
 	if p.proc != nil {
-		// The pid is gone; release what os keeps for it (a pidfd on Linux).
-		_ = p.proc.Release()
+		p.proc.release() // the pid is gone; so goes its pidfd
 	}
 	close(p.done)
 }

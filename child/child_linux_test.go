@@ -150,3 +150,43 @@ func TestStopContinuesStoppedChild(t *testing.T) {
 		t.Fatalf("OnStop called %d times without JobControl", n)
 	}
 }
+
+// TestPidfdNamesTheProcess: a started process is signalled through the pidfd its clone gave,
+// which is closed once the process is reaped; without one (an old kernel), by pid, the same.
+func TestPidfdNamesTheProcess(t *testing.T) {
+	p, out := startHelper(t, Options{}, "usr1")
+	out.expect(t, "ready")
+	p.mu.Lock()
+	fd := p.proc.pidfd
+	p.mu.Unlock()
+	if fd < 0 {
+		t.Fatal("no pidfd from clone on Linux")
+	}
+	if err := p.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	out.expect(t, fmt.Sprintf("got %d", syscall.SIGUSR1))
+	waitDone(t, p)
+	p.mu.Lock()
+	released := p.proc.pidfd
+	p.mu.Unlock()
+	if released != -1 {
+		t.Errorf("pidfd %d kept after the reap", released)
+	}
+
+	q, qout := startHelper(t, Options{}, "usr1")
+	qout.expect(t, "ready")
+	q.mu.Lock()
+	q.proc.release() // as if the kernel had given none
+	q.mu.Unlock()
+	if err := q.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	qout.expect(t, fmt.Sprintf("got %d", syscall.SIGUSR1))
+	if st := waitDone(t, q); st != (Status{}) {
+		t.Fatalf("status %+v", st)
+	}
+	if err := q.Signal(syscall.SIGUSR1); err != nil {
+		t.Errorf("Signal after exit = %v, want nil", err)
+	}
+}

@@ -13,7 +13,7 @@ import (
 // spawn starts the process with os/exec and waits for it in one goroutine.
 // Process groups, the parent-death signal and job control are Unix notions
 // and are ignored here.
-func (p *Process) spawn(path string, argv []string, files []*os.File) (*os.Process, error) {
+func (p *Process) spawn(path string, argv []string, files []*os.File) (*handle, error) {
 	cmd := &exec.Cmd{
 		Path:   path,
 		Args:   argv,
@@ -36,15 +36,23 @@ func (p *Process) spawn(path string, argv []string, files []*os.File) (*os.Proce
 		}
 		p.finish(st)
 	}()
-	return cmd.Process, nil
+	return &handle{p: cmd.Process, pid: cmd.Process.Pid}, nil
 }
+
+// handle is the started process as os/exec gives it.
+type handle struct {
+	p   *os.Process
+	pid int
+}
+
+func (h *handle) release() { _ = h.p.Release() }
 
 // stopSelf is the default OnStop; job control does not exist here.
 func stopSelf(syscall.Signal) {}
 
 // sendLocked sends sig to the process; there are no process groups here.
 func (p *Process) sendLocked(sig os.Signal, _ bool) error {
-	if err := p.proc.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
+	if err := p.proc.p.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return fmt.Errorf("signal pid %d: %w", p.pid, err)
 	}
 	return nil

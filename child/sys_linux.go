@@ -5,6 +5,8 @@ package child
 import (
 	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // setPdeathsig asks the kernel to send sig to the child when its parent
@@ -27,4 +29,21 @@ func setPdeathsig(sys *syscall.SysProcAttr, sig syscall.Signal) {
 // tgkill returns to user space.
 func stopSelf(syscall.Signal) {
 	_ = syscall.Tgkill(os.Getpid(), syscall.Gettid(), syscall.SIGSTOP)
+}
+
+// setPidFD asks clone for a pidfd of the child in *fd.
+func setPidFD(sys *syscall.SysProcAttr, fd *int) {
+	sys.PidFD = fd
+}
+
+// pidfdSignal sends sig to the process the pidfd names.
+func pidfdSignal(fd int, sig syscall.Signal) error {
+	return unix.PidfdSendSignal(fd, sig, nil, 0)
+}
+
+// dropPidFD stops asking for a pidfd; it reports whether one was asked for.
+func dropPidFD(sys *syscall.SysProcAttr) bool {
+	asked := sys.PidFD != nil
+	sys.PidFD = nil
+	return asked
 }

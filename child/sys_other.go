@@ -21,3 +21,11 @@ func setPdeathsig(*syscall.SysProcAttr, syscall.Signal) {}
 func stopSelf(syscall.Signal) {
 	_ = syscall.Kill(os.Getpid(), syscall.SIGSTOP)
 }
+
+// setPidFD does nothing: pidfds are Linux's.
+func setPidFD(*syscall.SysProcAttr, *int) {}
+
+// pidfdSignal is never called here (there is no pidfd to pass).
+func pidfdSignal(int, syscall.Signal) error { return syscall.ENOSYS }
+
+func dropPidFD(*syscall.SysProcAttr) bool { return false }
