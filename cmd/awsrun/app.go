@@ -175,6 +175,7 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 		},
 	}
 	enableCompletion(app, environ, stdout) // completion.go: shell completion, `completion`, --generate-man
+	fixNames(app)                          // flagnames.go: each flag's names computed once
 	return app
 }
 
