@@ -119,8 +119,14 @@ func TestFixedNamesIsSet(t *testing.T) {
 // TestFixedNamesChangeNoOutput renders help, the man page, the completion scripts and usage
 // errors with the flags as newApp builds them and with the urfave/cli flags behind them.
 func TestFixedNamesChangeNoOutput(t *testing.T) {
-	h := completionHome(t)
-	env := []string{"HOME=" + h, "SOURCE_DATE_EPOCH=1700000000"}
+	h := t.TempDir()
+	if err := os.Mkdir(filepath.Join(h, ".aws"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h, ".aws", "config"), []byte("[profile dev]\n[profile prod]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"HOME=" + h, "USERPROFILE=" + h, "SOURCE_DATE_EPOCH=1700000000"}
 	render := func(unwrapped bool, args ...string) string {
 		t.Helper()
 		if unwrapped {
@@ -170,6 +176,9 @@ func TestFixedNamesChangeNoOutput(t *testing.T) {
 	}
 	if help := render(false, "--help"); !strings.Contains(help, "--no-session") {
 		t.Fatalf("--help lists no --no-session:\n%s", help)
+	}
+	if got := render(false, "-p", "", completionFlag); !strings.HasSuffix(got, "\ncandidates: dev prod") {
+		t.Fatalf("-p completes no profiles:\n%s", got)
 	}
 	for _, args := range [][]string{
 		{"--help"}, {"-h"}, {"--version"}, {"doctor", "--help"}, {"export", "-h"}, {"status", "--help"},
