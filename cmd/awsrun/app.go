@@ -174,16 +174,25 @@ func newApp(environ []string, stdin, stdout, stderr *os.File, action func(wrappe
 			return err
 		},
 	}
+	// Shown nowhere; left zero, urfave/cli would stat os.Args[0] for it on every start.
+	app.Compiled = time.Unix(0, 0)
 	enableCompletion(app, environ, stdout) // completion.go: shell completion, `completion`, --generate-man
+	fixNames(app)                          // flagnames.go: each flag's names computed once
 	return app
 }
 
+// envLookup looks a variable up in environ, the last entry for a name winning as in a map of
+// it. A run looks up a handful, so it reads the list each time instead of building a map.
 func envLookup(environ []string) func(string) string {
-	m := make(map[string]string, len(environ))
-	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			m[k] = v
+	return func(k string) string {
+		if strings.Contains(k, "=") {
+			return "" // no name holds one: the first "=" of an entry ends its name
 		}
+		for i := len(environ) - 1; i >= 0; i-- {
+			if v, ok := strings.CutPrefix(environ[i], k); ok && strings.HasPrefix(v, "=") {
+				return v[1:]
+			}
+		}
+		return ""
 	}
-	return func(k string) string { return m[k] }
 }

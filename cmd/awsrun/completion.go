@@ -133,7 +133,7 @@ func allFlags(app *cli.App) []cli.Flag {
 }
 
 func isBoolFlag(f cli.Flag) bool {
-	_, ok := f.(*cli.BoolFlag)
+	_, ok := unwrapFlag(f).(*cli.BoolFlag)
 	return ok
 }
 

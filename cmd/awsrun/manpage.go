@@ -274,7 +274,7 @@ func flagPlaceholder(f cli.Flag) (placeholder, usage string) {
 	case placeholders[name] != "":
 		placeholder = placeholders[name]
 	default:
-		if _, ok := f.(*cli.DurationFlag); ok {
+		if _, ok := unwrapFlag(f).(*cli.DurationFlag); ok {
 			placeholder = "DURATION"
 		} else {
 			parts := strings.Split(name, "-")
@@ -294,7 +294,7 @@ func flagDefault(f cli.Flag) string {
 	if u, err := strconv.Unquote(d); err == nil {
 		d = u
 	}
-	if _, ok := f.(*cli.DurationFlag); ok {
+	if _, ok := unwrapFlag(f).(*cli.DurationFlag); ok {
 		d = shortDuration(d)
 	}
 	switch d {
