@@ -72,3 +72,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseLongLine: a line over 1 MiB is refused with its line number, its text not repeated.
+func TestParseLongLine(t *testing.T) {
+	data := "[default]\nregion = " + strings.Repeat("x", maxLine) + "\n"
+	_, err := Parse("config", []byte(data))
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 2 || strings.Contains(err.Error(), "xxx") {
+		t.Fatalf("err = %v, want a ParseError at line 2", err)
+	}
+	if _, err := Parse("config", []byte("[default]\nregion = "+strings.Repeat("x", maxLine-len("region = "))+"\n")); err != nil {
+		t.Fatalf("a line of exactly 1 MiB: %v", err)
+	}
+}
