@@ -22,6 +22,7 @@ import (
 func main() {
 	phases.Mark("main")
 	noteIgnoredSignals()
+	tuneGC() // gc.go
 	code, sig := run(os.Args, os.Environ(), os.Stdin, os.Stdout, os.Stderr)
 	phases.Mark("exit")
 	phases.Flush()

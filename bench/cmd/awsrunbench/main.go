@@ -28,7 +28,7 @@ var (
 	lifetime  = flag.Duration("rotation-lifetime", 3*time.Second, "credential lifetime for the rotation run")
 	idleWin   = flag.Duration("idle", time.Minute, "idle window (scaled to per minute)")
 	epReqs    = flag.Int("requests", 3000, "endpoint: requests per round and server")
-	epRounds  = flag.Int("rounds", 3, "endpoint: alternated rounds per concurrency")
+	epRounds  = flag.Int("rounds", 3, "endpoint: alternated rounds per concurrency (Go client; wrk runs 2N+1)")
 	reactN    = flag.Int("reactions", 15, "reaction: token writes measured")
 	client    = flag.String("client", "auto", "rotation client: js, boto3 or auto")
 	only      = flag.String("only", "", "comma-separated sections to run (startup,phases,rss,endpoint,idle,reaction,rotation,profiles); default all")

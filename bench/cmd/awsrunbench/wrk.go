@@ -76,7 +76,9 @@ func benchWrk(r *report, aw, mh *server, pin bool) (bool, error) {
 		r.note("endpoint: wrk not installed (apt-get install -y wrk); Go-client figures carry the targets")
 		return false, nil
 	}
-	const rounds = 3
+	// Single 2 s rounds of the same server vary by several percent on a shared VM; the median
+	// paired ratio of seven (by default) is what holds still from run to run.
+	rounds := 2**epRounds + 1
 	for _, conc := range []int{1, 10} {
 		var p50a, p50b, p99a, p99b, rpsA, rpsB, ratios []float64
 		bad := 0
@@ -108,8 +110,14 @@ func benchWrk(r *report, aw, mh *server, pin bool) (bool, error) {
 			debugf("wrk c=%d round %d: awsrun %.0f req/s p50 %.0f us, minhandler %.0f req/s p50 %.0f us", conc, round, ra.rps, ra.p50, rb.rps, rb.p50)
 		}
 		ratio := median(ratios)
+		// Issue 13 sets the throughput target at c=10; c=1 is shown beside it.
+		var rpsMet *bool
+		rpsTarget := ""
+		if conc == 10 {
+			rpsMet, rpsTarget = check(ratio >= 0.9), ">= 0.9x minhandler"
+		}
 		r.add(fmt.Sprintf("endpoint c=%d req/s (wrk, keep-alive)", conc), fmt.Sprintf("%.0f req/s", median(rpsA)),
-			fmt.Sprintf("minhandler %.0f req/s", median(rpsB)), fmt.Sprintf("%.2fx", ratio), ">= 0.9x minhandler", check(ratio >= 0.9))
+			fmt.Sprintf("minhandler %.0f req/s", median(rpsB)), fmt.Sprintf("%.2fx", ratio), rpsTarget, rpsMet)
 		var met *bool
 		target := ""
 		if conc == 1 {
