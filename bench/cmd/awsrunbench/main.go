@@ -98,6 +98,7 @@ func main() {
 
 type binaries struct {
 	awsrun, minwrap, minhandler string
+	minwrapSDK                  string // minwrap linking awsrun's dependencies, built as awsrun is
 }
 
 func build(root, dir string) (binaries, error) {
@@ -105,6 +106,7 @@ func build(root, dir string) (binaries, error) {
 		awsrun:     filepath.Join(dir, "awsrun"),
 		minwrap:    filepath.Join(dir, "minwrap"),
 		minhandler: filepath.Join(dir, "minhandler"),
+		minwrapSDK: filepath.Join(dir, "minwrap-sdk"),
 	}
 	// awsrun exactly as `make build` (and the release) builds it: tags, gcflags, stripped.
 	cmd := exec.Command("make", "--no-print-directory", "build", "BIN="+b.awsrun)
@@ -112,6 +114,14 @@ func build(root, dir string) (binaries, error) {
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return b, fmt.Errorf("make build: %w", err)
+	}
+	// The same build of minwrap with awsrun's dependencies linked (floor/minwrap/sdk.go).
+	cmd = exec.Command("make", "--no-print-directory", "build", "BIN="+b.minwrapSDK, "MAIN=./bench/floor/minwrap",
+		"BUILDTAGS=urfave_cli_no_docs nethttpomithttp2 minwrap_sdk")
+	cmd.Dir = root
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return b, fmt.Errorf("make build (minwrap-sdk): %w", err)
 	}
 	for out, pkg := range map[string]string{b.minwrap: "./bench/floor/minwrap", b.minhandler: "./bench/floor/minhandler"} {
 		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)

@@ -59,6 +59,8 @@ func benchStartup(r *report, w *world, b binaries) error {
 		{"static --no-session", "startup overhead, static keys --no-session", []string{b.awsrun, "-p", "static", "--no-session", "--", "/bin/true"}, 2.5, nil},
 		{"static (session, fake STS)", "startup overhead, static keys + GetSessionToken (fake)", []string{b.awsrun, "-p", "static", "--", "/bin/true"}, 0, nil},
 		{"sso (fake SSO)", "startup overhead, SSO profile (fake)", []string{b.awsrun, "-p", "sso", "--", "/bin/true"}, 3.5, nil},
+		// The floor of a wrapper that links what awsrun links (the SDK, urfave/cli, fsnotify).
+		{"floor: minwrap linking awsrun's dependencies", "floor: minwrap-sdk (minwrap + the SDK, urfave/cli, fsnotify linked, as make build)", []string{b.minwrapSDK, "/bin/true"}, 0, nil},
 		// What any awsrun run pays before it can do anything: exec, runtime start, package init.
 		{"bare start (--version)", "bare start: awsrun --version (no child)", []string{b.awsrun, "--version"}, 0, nil},
 	}
