@@ -41,6 +41,7 @@ var manEnvironment = []struct{ name, meaning string }{
 	{"AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE", "The config and credentials files, as for the AWS CLI."},
 	{"AWS_CA_BUNDLE", "CA certificates for the calls to AWS."},
 	{"XDG_RUNTIME_DIR, TMPDIR", "Where awsrun keeps its private files (in /dev/shm on Linux when neither is set), its per-user registry and the login lock."},
+	{"GOGC", "The Go garbage collector's target for awsrun itself; 400 when unset (see the README's Performance section)."},
 	{"AWSRUN", "Set to 1 in COMMAND's environment, with AWSRUN_PROFILE; an awsrun inside it reuses the parent's credentials for the same profile and refuses another."},
 }
 
