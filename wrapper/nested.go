@@ -12,7 +12,7 @@ import (
 // asked once first, so a profile --profiles refuses, or one that does not resolve, stops here
 // with its exit status instead of failing inside the command. The region stays the child's
 // (the parent's profile's, or --region), as for `aws --profile NAME` in the child.
-func runNestedOther(ctx context.Context, cfg Config, env environ) (Exit, error) {
+func runNestedOther(ctx context.Context, cfg Config, env environ, sigs *signalIntake) (Exit, error) {
 	if _, err := fromParentSocket(ctx, env[SocketVar], ResolveInput{Profile: cfg.Profile, Region: cfg.Region}); err != nil {
 		return Exit{}, err
 	}
@@ -26,7 +26,7 @@ func runNestedOther(ctx context.Context, cfg Config, env environ) (Exit, error) 
 		e.set("AWS_DEFAULT_REGION", cfg.Region)
 	}
 	cfg.Logger.Debug("nested awsrun: another profile through the parent", "profile", cfg.Profile)
-	return supervise(ctx, cfg, runOnce(e.list()), nil)
+	return supervise(ctx, cfg, runOnce(e.list()), nil, sigs)
 }
 
 // NestedError refuses to run a second awsrun for a different profile inside a child of awsrun
@@ -40,14 +40,14 @@ func (e *NestedError) Error() string {
 // runNested handles awsrun inside awsrun: the same profile needs nothing new, so the command
 // runs with the inherited endpoint; a different one goes through the parent's socket, or is
 // refused when there is none.
-func runNested(ctx context.Context, cfg Config, env environ) (Exit, error) {
+func runNested(ctx context.Context, cfg Config, env environ, sigs *signalIntake) (Exit, error) {
 	outer := env["AWSRUN_PROFILE"]
 	if cfg.ProfileExplicit && cfg.Profile != outer {
 		if env[SocketVar] != "" {
-			return runNestedOther(ctx, cfg, env) // nested.go
+			return runNestedOther(ctx, cfg, env, sigs) // nested.go
 		}
 		return Exit{}, &NestedError{Outer: outer, Inner: cfg.Profile}
 	}
 	cfg.Logger.Debug("nested awsrun: reusing the outer endpoint", "profile", outer)
-	return supervise(ctx, cfg, runOnce(cfg.Env), nil)
+	return supervise(ctx, cfg, runOnce(cfg.Env), nil, sigs)
 }

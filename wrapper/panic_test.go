@@ -104,7 +104,7 @@ func TestSuperviseRecoversBackgroundPanic(t *testing.T) {
 	done := make(chan result, 1)
 	start := time.Now()
 	go func() {
-		e, err := supervise(context.Background(), cfg, runOnce(os.Environ()), background)
+		e, err := supervise(context.Background(), cfg, runOnce(os.Environ()), background, nil)
 		done <- result{e, err}
 	}()
 	pid := readPid(t, out)
@@ -159,7 +159,10 @@ func TestSupervisePanicOnMainPath(t *testing.T) {
 	var running atomic.Int32
 	background := func(ctx context.Context) error { running.Add(1); <-ctx.Done(); running.Add(-1); return nil }
 	done := make(chan error, 1)
-	go func() { _, err := supervise(context.Background(), cfg, runOnce(os.Environ()), background); done <- err }()
+	go func() {
+		_, err := supervise(context.Background(), cfg, runOnce(os.Environ()), background, nil)
+		done <- err
+	}()
 	var err error
 	select {
 	case err = <-done:

@@ -24,9 +24,11 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	if err := cfg.Validate(); err != nil {
 		return Exit{}, err
 	}
+	sigs := newSignalIntake() // signalintake.go: registered beside the start-up, handed to supervise
+	defer sigs.close()
 	env := newEnviron(cfg.Env)
 	if env["AWSRUN"] == "1" {
-		return runNested(ctx, cfg, env) // nested.go
+		return runNested(ctx, cfg, env, sigs) // nested.go
 	}
 	s, err := newSession(ctx, cfg, env) // session.go: the profile, its source and lifecycle
 	if err != nil {
@@ -68,7 +70,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	s.releaseWarnings()
 	phases.Mark("ready")
 	s.childStarted.Store(true)
-	return supervise(ctx, cfg, pol, s.background(pub)) // supervise.go, background.go
+	return supervise(ctx, cfg, pol, s.background(pub), sigs) // supervise.go, background.go
 }
 
 func wallNow() time.Time { return time.Now().Round(0) }

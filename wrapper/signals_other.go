@@ -13,3 +13,6 @@ func isTerminalSignal(s os.Signal) bool { return s == os.Interrupt }
 func isForegroundTTY(*os.File) bool { return true }
 
 const pdeathsig = 0
+
+// raiseDefault cannot re-raise a console event here; before the child runs it is dropped.
+func raiseDefault(os.Signal, chan os.Signal) {}

@@ -4,6 +4,7 @@ package wrapper
 
 import (
 	"os"
+	"os/signal"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -33,3 +34,16 @@ func isForegroundTTY(f *os.File) bool {
 // SIGKILL; Linux only). SIGKILL, because a child that ignores SIGTERM would otherwise live on as
 // an orphan whose credential source is gone.
 const pdeathsig = syscall.SIGKILL
+
+// raiseDefault gives sig the action it would have had without signal.Notify, before the child
+// runs: signal.Reset restores the disposition awsrun started with (ignored stays ignored), and
+// the signal is sent again. A process still alive afterwards ignored it and registers it again.
+func raiseDefault(sig os.Signal, ch chan os.Signal) {
+	s, ok := sig.(syscall.Signal)
+	if !ok {
+		return
+	}
+	signal.Reset(s)
+	_ = syscall.Kill(os.Getpid(), s)
+	signal.Notify(ch, s)
+}

@@ -3,8 +3,6 @@ package wrapper
 import (
 	"context"
 	"math/rand/v2"
-	"os"
-	"os/signal"
 	"time"
 
 	"github.com/awsrun/awsrun/child"
@@ -41,7 +39,10 @@ func (runOnce) options(*child.Options, bool) {}
 // background beside it, replaces it when pol says so, stops it when awsrun must end, and
 // reports how the last one ended. background returns an error only when awsrun cannot go on (a
 // recovered panic): the child is then stopped and the error returned.
-func supervise(ctx context.Context, cfg Config, pol policy, background func(context.Context) error) (exit Exit, err error) {
+//
+// sigs holds the forwarded signals, registered while awsrun started (signalintake.go); nil
+// registers them here.
+func supervise(ctx context.Context, cfg Config, pol policy, background func(context.Context) error, sigs *signalIntake) (exit Exit, err error) {
 	interactive := isForegroundTTY(cfg.Stdin)
 	g, gctx := errgroup.WithContext(ctx)
 	bgCtx, stopBackground := context.WithCancel(gctx)
@@ -60,12 +61,13 @@ func supervise(ctx context.Context, cfg Config, pol policy, background func(cont
 		}
 	}()
 
-	sigCh := make(chan os.Signal, 8)
-	signal.Notify(sigCh, forwardedSignals...)
-	// signal.Stop waits for the runtime's signal loop to go idle, 0.1 ms on the way out, and only
-	// to promise that sigCh gets nothing more, which nobody reads after this returns. Signals that
-	// come meanwhile land there, so clean-up is not cut short by one.
-	defer func() { go signal.Stop(sigCh) }()
+	if sigs == nil {
+		sigs = newSignalIntake()
+	}
+	// The way out does not wait for signal.Stop (see close): signals that come meanwhile land in
+	// sigCh, so clean-up is not cut short by one.
+	defer sigs.close()
+	sigCh := sigs.handOver()
 	if cfg.ChildRunning != nil {
 		cfg.ChildRunning(true)
 		defer cfg.ChildRunning(false)

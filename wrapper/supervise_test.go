@@ -29,7 +29,7 @@ func TestSuperviseDoesNotWaitForBackgroundOnTheWayOut(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		e, err := supervise(context.Background(), cfg, runOnce(os.Environ()), background)
+		e, err := supervise(context.Background(), cfg, runOnce(os.Environ()), background, nil)
 		done <- result{e, err}
 	}()
 	select {

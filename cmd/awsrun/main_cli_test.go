@@ -65,6 +65,17 @@ func TestMain(m *testing.M) {
 // credProc plays credential_process: by default one fixed key for an hour; "rotate N" a new
 // key each call living N seconds; "same N" the same key each call, living N seconds from now.
 func credProc(args []string) {
+	if len(args) == 2 && args[0] == "block" {
+		// Say "started" in args[1], then wait for a writer on the FIFO args[1]+".fifo" (the
+		// test releases it, or kills this process).
+		_ = os.WriteFile(args[1]+".tmp", []byte(strconv.Itoa(os.Getpid())), 0o600)
+		_ = os.Rename(args[1]+".tmp", args[1])
+		f, err := os.Open(args[1] + ".fifo")
+		if err == nil {
+			f.Close()
+		}
+		args = nil
+	}
 	key, life := "ASIACREDPROCTEST0001", time.Hour
 	if len(args) == 2 {
 		n, _ := strconv.Atoi(args[1])
