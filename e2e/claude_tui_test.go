@@ -245,10 +245,15 @@ func TestClaudeCodeTUIJobControl(t *testing.T) {
 	tm.setMark()
 	tm.typeKeys("\x1a")
 	tm.waitText(tuiSuspended, 30*time.Second)
-	// bash reports the job stopped once awsrun has stopped, and awsrun stops itself only after
-	// it saw Claude Code stop (child.Options.JobControl); both stay stopped until fg. So the
-	// line is the moment to look, once.
+	// bash reports the job stopped once awsrun has stopped. The terminal's SIGTSTP reaches both
+	// processes; Claude Code first restores the terminal, then stops itself, so on a busy machine
+	// it may still be on its way when bash prints the line. Both must be stopped, and stay so
+	// until fg.
 	tm.waitText("Stopped", 30*time.Second)
+	deadline := time.Now().Add(30 * time.Second)
+	for procState(claude) != "T" && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // polling /proc for a condition, bounded by the deadline
+	}
 	if procState(awsrun) != "T" || procState(claude) != "T" {
 		t.Fatalf("bash reports the job stopped, but awsrun is in state %q and Claude Code in %q, want both T",
 			procState(awsrun), procState(claude))

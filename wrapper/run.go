@@ -24,7 +24,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	if err := cfg.Validate(); err != nil {
 		return Exit{}, err
 	}
-	sigs := newSignalIntake() // signalintake.go: registered beside the start-up, handed to supervise
+	sigs := newSignalIntake(cfg.Logger) // signalintake.go: registered beside the start-up, handed to supervise
 	defer sigs.close()
 	env := newEnviron(cfg.Env)
 	if env["AWSRUN"] == "1" {

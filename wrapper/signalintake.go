@@ -1,6 +1,7 @@
 package wrapper
 
 import (
+	"log/slog"
 	"os"
 	"os/signal"
 	"sync"
@@ -20,12 +21,16 @@ type signalIntake struct {
 	stop, done chan struct{}
 	handed     bool
 	closeOnce  sync.Once
+	ignored    map[os.Signal]bool // inherited as ignored (nohup): read before Notify un-ignores them
 }
 
 // newSignalIntake registers the forwarded signals in the background.
-func newSignalIntake() *signalIntake {
+func newSignalIntake(log *slog.Logger) *signalIntake {
 	si := &signalIntake{ch: make(chan os.Signal, 8), registered: make(chan struct{}),
-		stop: make(chan struct{}), done: make(chan struct{})}
+		stop: make(chan struct{}), done: make(chan struct{}), ignored: map[os.Signal]bool{}}
+	for _, sig := range forwardedSignals {
+		si.ignored[sig] = signal.Ignored(sig)
+	}
 	go func() {
 		defer close(si.done)
 		signal.Notify(si.ch, forwardedSignals...)
@@ -33,7 +38,8 @@ func newSignalIntake() *signalIntake {
 		for {
 			select {
 			case sig := <-si.ch:
-				raiseDefault(sig, si.ch)
+				log.Debug("signal before the command started: its default action", "signal", sig.String())
+				raiseDefault(sig, si.ignored[sig])
 			case <-si.stop:
 				return
 			}
@@ -51,7 +57,7 @@ func (si *signalIntake) handOver() chan os.Signal {
 	for {
 		select {
 		case sig := <-si.ch:
-			raiseDefault(sig, si.ch)
+			raiseDefault(sig, si.ignored[sig])
 		default:
 			return si.ch
 		}

@@ -36,14 +36,15 @@ func isForegroundTTY(f *os.File) bool {
 const pdeathsig = syscall.SIGKILL
 
 // raiseDefault gives sig the action it would have had without signal.Notify, before the child
-// runs: signal.Reset restores the disposition awsrun started with (ignored stays ignored), and
-// the signal is sent again. A process still alive afterwards ignored it and registers it again.
-func raiseDefault(sig os.Signal, ch chan os.Signal) {
+// runs. A signal awsrun inherited as ignored (SIGHUP under nohup) stays ignored, and SIGUSR1 and
+// SIGUSR2 are ignored by a Go program that has not asked for them: those are dropped. The others
+// end awsrun as they did: signal.Reset gives them back to the runtime's default (death, or a
+// stack dump for SIGQUIT) and the signal is sent again.
+func raiseDefault(sig os.Signal, ignoredAtStart bool) {
 	s, ok := sig.(syscall.Signal)
-	if !ok {
+	if !ok || ignoredAtStart || s == syscall.SIGUSR1 || s == syscall.SIGUSR2 {
 		return
 	}
 	signal.Reset(s)
 	_ = syscall.Kill(os.Getpid(), s)
-	signal.Notify(ch, s)
 }

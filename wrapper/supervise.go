@@ -62,7 +62,7 @@ func supervise(ctx context.Context, cfg Config, pol policy, background func(cont
 	}()
 
 	if sigs == nil {
-		sigs = newSignalIntake()
+		sigs = newSignalIntake(cfg.Logger)
 	}
 	// The way out does not wait for signal.Stop (see close): signals that come meanwhile land in
 	// sigCh, so clean-up is not cut short by one.
