@@ -161,6 +161,14 @@ func runFaultCase(t *testing.T, c faultCase) {
 	waitFile(t, "a renewal after the fault", log.path, faultLifetime, p.done, func(text []byte) bool {
 		return bytes.Count(text, []byte("credentials refreshed")) > refreshed
 	})
+	if slices.Contains(c.logs, logRecovered) {
+		// The refresh loop says so just after its renewal lands; on a loaded machine that can
+		// come after the child has finished and awsrun is on its way out (nothing waits for the
+		// loop then), so the log is waited for while the child still runs.
+		waitFile(t, "the recovery in the log", log.path, faultLifetime, p.done, func(text []byte) bool {
+			return bytes.Contains(text, []byte(logRecovered))
+		})
+	}
 	// A client may go on signing with the credentials it cached while they are valid (the JS
 	// SDK does, for a number of calls that depends on how fast it runs): what must hold is that
 	// it moves to new ones, and (the ExpiredToken count below) never signs with expired ones.

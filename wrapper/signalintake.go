@@ -11,14 +11,13 @@ import (
 // child does. signal.Notify waits for the runtime's signal thread once per signal (and starts
 // that thread on first use): 0.2 to 0.3 ms that now pass beside the profile's resolution.
 //
-// Until the child starts, a signal does what it did before it was registered: its default
-// action (watch re-raises it), so ^C at an MFA prompt or SIGTERM during a slow resolution still
-// ends awsrun, and a SIGHUP ignored under nohup stays ignored. From handOver on, the signals are
-// the supervisor's to forward.
+// Until the child starts, a signal does what it did before it was registered (raiseDefault):
+// ^C at an MFA prompt or SIGTERM during a slow resolution still ends awsrun, and a SIGHUP
+// ignored under nohup stays ignored. From handOver on, the signals are the supervisor's to
+// forward.
 type signalIntake struct {
 	ch         chan os.Signal
-	registered chan struct{} // closed once Notify has returned
-	stop, done chan struct{}
+	stop, done chan struct{} // done: the watch has ended (after Notify returned)
 	handed     bool
 	closeOnce  sync.Once
 	ignored    map[os.Signal]bool // inherited as ignored (nohup): read before Notify un-ignores them
@@ -26,15 +25,14 @@ type signalIntake struct {
 
 // newSignalIntake registers the forwarded signals in the background.
 func newSignalIntake(log *slog.Logger) *signalIntake {
-	si := &signalIntake{ch: make(chan os.Signal, 8), registered: make(chan struct{}),
-		stop: make(chan struct{}), done: make(chan struct{}), ignored: map[os.Signal]bool{}}
+	si := &signalIntake{ch: make(chan os.Signal, 8), stop: make(chan struct{}), done: make(chan struct{}),
+		ignored: map[os.Signal]bool{}}
 	for _, sig := range forwardedSignals {
 		si.ignored[sig] = signal.Ignored(sig)
 	}
 	go func() {
 		defer close(si.done)
 		signal.Notify(si.ch, forwardedSignals...)
-		close(si.registered)
 		for {
 			select {
 			case sig := <-si.ch:
