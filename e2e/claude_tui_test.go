@@ -250,10 +250,7 @@ func TestClaudeCodeTUIJobControl(t *testing.T) {
 	// it may still be on its way when bash prints the line. Both must be stopped, and stay so
 	// until fg.
 	tm.waitText("Stopped", 30*time.Second)
-	deadline := time.Now().Add(30 * time.Second)
-	for procState(claude) != "T" && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond) // polling /proc for a condition, bounded by the deadline
-	}
+	eventually(t, "Claude Code stopped", 30*time.Second, nil, func() bool { return procState(claude) == "T" })
 	if procState(awsrun) != "T" || procState(claude) != "T" {
 		t.Fatalf("bash reports the job stopped, but awsrun is in state %q and Claude Code in %q, want both T",
 			procState(awsrun), procState(claude))

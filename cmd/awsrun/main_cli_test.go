@@ -66,12 +66,13 @@ func TestMain(m *testing.M) {
 // key each call living N seconds; "same N" the same key each call, living N seconds from now.
 func credProc(args []string) {
 	if len(args) == 2 && args[0] == "block" {
-		// Say "started" in args[1], then wait for a writer on the FIFO args[1]+".fifo" (the
-		// test releases it, or kills this process).
-		_ = os.WriteFile(args[1]+".tmp", []byte(strconv.Itoa(os.Getpid())), 0o600)
-		_ = os.Rename(args[1]+".tmp", args[1])
-		f, err := os.Open(args[1] + ".fifo")
-		if err == nil {
+		// Say "started" with this pid through the FIFO args[1] (the test reads it), then wait
+		// for a writer on the FIFO args[1]+".fifo" (the test releases it, or kills this process).
+		if f, err := os.OpenFile(args[1], os.O_WRONLY, 0); err == nil {
+			fmt.Fprint(f, os.Getpid())
+			f.Close()
+		}
+		if f, err := os.Open(args[1] + ".fifo"); err == nil {
 			f.Close()
 		}
 		args = nil

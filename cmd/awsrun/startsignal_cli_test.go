@@ -14,15 +14,17 @@ import (
 	"time"
 )
 
-// blockingProc is a profile whose credential_process says it started in marker, then waits
-// until the test opens marker+".fifo" for writing: awsrun is held in its start-up, before the
-// child runs, for as long as the test needs.
+// blockingProc is a profile whose credential_process says it started through the FIFO marker,
+// then waits until the test opens marker+".fifo" for writing: awsrun is held in its start-up,
+// before the child runs, for as long as the test needs.
 func blockingProc(t *testing.T) (h, marker string) {
 	t.Helper()
 	dir := t.TempDir()
 	marker = filepath.Join(dir, "started")
-	if err := syscall.Mkfifo(marker+".fifo", 0o600); err != nil {
-		t.Fatal(err)
+	for _, fifo := range []string{marker, marker + ".fifo"} {
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	h = home(t, "[profile block]\ncredential_process = $TESTBIN __credproc__ block "+marker+"\nregion = eu-west-1\n")
 	return h, marker
@@ -31,16 +33,26 @@ func blockingProc(t *testing.T) (h, marker string) {
 // waitStarted waits for the credential_process to say it started and returns its pid.
 func waitStarted(t *testing.T, marker string) int {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if b, err := os.ReadFile(marker); err == nil {
-			pid, _ := strconv.Atoi(string(b))
-			return pid
+	pid := make(chan int, 1)
+	go func() {
+		// Opening a FIFO to read waits for its writer: the credential_process.
+		b, _ := os.ReadFile(marker)
+		n, _ := strconv.Atoi(string(b))
+		pid <- n
+	}()
+	select {
+	case n := <-pid:
+		if n == 0 {
+			t.Fatal("the credential_process said nothing")
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the credential_process never started")
+		return n
+	case <-time.After(30 * time.Second):
+		// Unblock the reader before failing.
+		if f, err := os.OpenFile(marker, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
 		}
-		time.Sleep(5 * time.Millisecond) // polling a file for a condition, bounded by the deadline
+		t.Fatal("the credential_process never started")
+		return 0
 	}
 }
 
