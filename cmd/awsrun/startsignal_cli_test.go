@@ -3,15 +3,15 @@
 package main
 
 import (
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/awsrun/awsrun/internal/testutil"
 )
 
 // blockingProc is a profile whose credential_process says it started through the FIFO marker,
@@ -79,9 +79,8 @@ func TestSignalDuringStartup(t *testing.T) {
 			h, marker := blockingProc(t)
 			ran := filepath.Join(h, "child-ran")
 			cmd := awsrunCmd(t, h, nil, "--log-level", "debug", "-p", "block", "--", "sh", "-c", "touch "+ran)
-			errb := &lockedBuffer{}
-			handled := make(chan struct{})
-			cmd.Stderr = &lineWatcher{w: errb, want: "signal before the command started", seen: handled}
+			errb := &testutil.LockedBuffer{}
+			cmd.Stderr = errb
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
@@ -95,10 +94,17 @@ func TestSignalDuringStartup(t *testing.T) {
 			if !c.dies {
 				// Delivery is asynchronous: release the start only once awsrun has dealt with
 				// the signal, or it may reach the command instead.
-				select {
-				case <-handled:
-				case <-time.After(30 * time.Second):
-					t.Fatal("awsrun never logged the signal")
+				deadline := time.After(30 * time.Second)
+				for {
+					changed := errb.Changed() // before the check, so no write after it is missed
+					if strings.Contains(errb.String(), "signal before the command started") {
+						break
+					}
+					select {
+					case <-changed:
+					case <-deadline:
+						t.Fatalf("awsrun never logged the signal; stderr:\n%s", errb.String())
+					}
 				}
 				release(t, marker)
 			}
@@ -127,41 +133,6 @@ func TestSignalDuringStartup(t *testing.T) {
 			}
 		})
 	}
-}
-
-// lineWatcher passes writes on to w and closes seen the first time want appears.
-type lineWatcher struct {
-	w    io.Writer
-	want string
-	seen chan struct{}
-	buf  []byte
-	once sync.Once
-}
-
-func (l *lineWatcher) Write(p []byte) (int, error) {
-	l.buf = append(l.buf, p...)
-	if strings.Contains(string(l.buf), l.want) {
-		l.once.Do(func() { close(l.seen) })
-	}
-	return l.w.Write(p)
-}
-
-// lockedBuffer is a strings.Builder safe to read while the command writes to it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // TestIgnoredHangupDuringStartupStaysIgnored: under nohup (SIGHUP ignored) a hangup during the
