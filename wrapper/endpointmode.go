@@ -13,9 +13,16 @@ import (
 
 // serveEndpoint writes the child's private config and starts the credential endpoint that
 // serves the lifecycle's credentials; it returns the child's environment and what undoes it all.
-func (s *session) serveEndpoint(ctx context.Context) (childEnv []string, closeAll func(), err error) {
+// The private directory is made under guard, so a signal that ends awsrun before the child
+// starts finds it in s.privDir and removes it (Run's beforeDeath).
+func (s *session) serveEndpoint(ctx context.Context, guard func(func())) (childEnv []string, closeAll func(), err error) {
 	cfg, log := s.cfg, s.log
-	dir, err := newPrivateDir()
+	var dir *privateDir
+	guard(func() {
+		if dir, err = newPrivateDir(); err == nil {
+			s.privDir = dir
+		}
+	})
 	if err != nil {
 		return nil, nil, &SetupError{Dir: privateDirBase(), Err: err}
 	}

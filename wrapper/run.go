@@ -52,7 +52,12 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		pub = publishState(cfg, s.lc.keeper, s.region, s.ssoTokenPath) // state.go: awsrun status and export see this process
 		pol = newRestartOnChange(cfg, s.lc, s.region(), pub)           // envmode.go
 	} else {
-		childEnv, closeEndpoint, err := s.serveEndpoint(ctx) // endpointmode.go
+		sigs.beforeDeath(func() { // under the intake's lock, as serveEndpoint sets privDir
+			if s.privDir != nil {
+				_ = s.privDir.remove()
+			}
+		})
+		childEnv, closeEndpoint, err := s.serveEndpoint(ctx, sigs.guarded) // endpointmode.go
 		if err == nil {
 			defer closeEndpoint()
 			phases.Mark("endpoint-up")

@@ -21,6 +21,32 @@ type signalIntake struct {
 	handed     bool
 	closeOnce  sync.Once
 	ignored    map[os.Signal]bool // inherited as ignored (nohup): read before Notify un-ignores them
+
+	mu      sync.Mutex // held by the signal's default action and by guarded
+	onDeath func()     // see beforeDeath
+}
+
+// beforeDeath sets what a signal that ends awsrun before the child starts runs first: the
+// removal of the private directory, so that a ^C during a slow resolution leaves nothing
+// behind. f runs on the intake's goroutine, beside the start-up.
+func (si *signalIntake) beforeDeath(f func()) {
+	si.guarded(func() { si.onDeath = f })
+}
+
+// guarded runs f where no signal's default action can come between: what f creates and
+// records is there for onDeath to remove, or f never runs because awsrun died first.
+func (si *signalIntake) guarded(f func()) {
+	si.mu.Lock()
+	defer si.mu.Unlock()
+	f()
+}
+
+// raise gives sig its default action; one that ends awsrun runs onDeath first, and the lock
+// stays held while awsrun dies.
+func (si *signalIntake) raise(sig os.Signal) {
+	si.mu.Lock()
+	defer si.mu.Unlock()
+	raiseDefault(sig, si.ignored[sig], si.onDeath)
 }
 
 // newSignalIntake registers the forwarded signals in the background.
@@ -37,7 +63,7 @@ func newSignalIntake(log *slog.Logger) *signalIntake {
 			select {
 			case sig := <-si.ch:
 				log.Debug("signal before the command started: its default action", "signal", sig.String())
-				raiseDefault(sig, si.ignored[sig])
+				si.raise(sig)
 			case <-si.stop:
 				return
 			}
@@ -55,7 +81,7 @@ func (si *signalIntake) handOver() chan os.Signal {
 	for {
 		select {
 		case sig := <-si.ch:
-			raiseDefault(sig, si.ignored[sig])
+			si.raise(sig)
 		default:
 			return si.ch
 		}

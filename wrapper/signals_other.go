@@ -15,4 +15,4 @@ func isForegroundTTY(*os.File) bool { return true }
 const pdeathsig = 0
 
 // raiseDefault cannot re-raise a console event here; before the child runs it is dropped.
-func raiseDefault(os.Signal, bool) {}
+func raiseDefault(os.Signal, bool, func()) {}

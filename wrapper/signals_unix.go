@@ -39,11 +39,15 @@ const pdeathsig = syscall.SIGKILL
 // runs. A signal awsrun inherited as ignored (SIGHUP under nohup) stays ignored, and SIGUSR1 and
 // SIGUSR2 are ignored by a Go program that has not asked for them: those are dropped. The others
 // end awsrun as they did: signal.Reset gives them back to the runtime's default (death, or a
-// stack dump for SIGQUIT) and the signal is sent again.
-func raiseDefault(sig os.Signal, ignoredAtStart bool) {
+// stack dump for SIGQUIT) and the signal is sent again, after beforeDeath (if any) has removed
+// what awsrun wrote so far.
+func raiseDefault(sig os.Signal, ignoredAtStart bool, beforeDeath func()) {
 	s, ok := sig.(syscall.Signal)
 	if !ok || ignoredAtStart || s == syscall.SIGUSR1 || s == syscall.SIGUSR2 {
 		return
+	}
+	if beforeDeath != nil {
+		beforeDeath()
 	}
 	signal.Reset(s)
 	_ = syscall.Kill(os.Getpid(), s)

@@ -68,8 +68,9 @@ func release(t *testing.T, marker string) {
 
 // TestSignalDuringStartup: the forwarded signals are registered while awsrun starts (off the
 // start's critical path), but until the child runs a signal still does what it did before:
-// SIGTERM, SIGINT and SIGHUP end awsrun (it dies of them and the command never starts);
-// SIGUSR1, which a Go program that has not asked for it ignores, changes nothing.
+// SIGTERM, SIGINT and SIGHUP end awsrun (it dies of them, the command never starts, and the
+// private directory made so far is gone); SIGUSR1, which a Go program that has not asked for
+// it ignores, changes nothing.
 func TestSignalDuringStartup(t *testing.T) {
 	for _, c := range []struct {
 		sig  syscall.Signal
@@ -125,6 +126,11 @@ func TestSignalDuringStartup(t *testing.T) {
 				}
 				if statErr == nil {
 					t.Error("the command ran")
+				}
+				// The private directory (TMPDIR is h) was made beside the resolution; dying
+				// of the signal removes it first.
+				if left, _ := filepath.Glob(filepath.Join(h, "awsrun-*")); len(left) > 0 {
+					t.Errorf("left behind: %v", left)
 				}
 				return
 			}
