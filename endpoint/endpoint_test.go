@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -810,5 +812,51 @@ func TestRawRequests(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGivenListener: a Server serves on the listener Listen opened before it (awsrun opens the
+// port beside its other start-up work), Close before Start closes that listener, and a
+// listener that is not a loopback TCP port is refused.
+func TestGivenListener(t *testing.T) {
+	ln, err := Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, Options{Listener: ln})
+	if s.addr.String() != ln.Addr().String() {
+		t.Fatalf("serving on %v, want the given %v", s.addr, ln.Addr())
+	}
+	if r := viaListener(t, s, request{auth: []string{testToken}}); r.status != 200 {
+		t.Fatalf("status %d", r.status)
+	}
+
+	ln, err = Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if err := newServer(t, Options{Listener: ln}).Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.Dial("tcp", addr); err == nil {
+		c.Close()
+		t.Fatal("the given listener still accepts after Close before Start")
+	}
+
+	dir, err := os.MkdirTemp("", "ep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	ul, err := net.Listen("unix", filepath.Join(dir, "s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := newServer(t, Options{Listener: ul}).Start(); err == nil {
+		t.Fatal("Start served on a unix socket")
+	}
+	if _, err := ul.Accept(); err == nil {
+		t.Error("the refused listener was left open")
 	}
 }

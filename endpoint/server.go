@@ -73,6 +73,11 @@ type Options struct {
 	// Timeout is the deadline of the context Provider gets, counted from the request's
 	// arrival. Zero means DefaultTimeout.
 	Timeout time.Duration
+
+	// Listener, from Listen, is what Start serves on; nil means Start listens itself. It lets a
+	// caller open the port beside other start-up work, before the provider exists. A Server
+	// that New returned owns it, started or not: Close closes it.
+	Listener net.Listener
 }
 
 // Stats counts answered requests by outcome.
@@ -115,6 +120,7 @@ type Server struct {
 	idleLimit time.Duration
 
 	mu       sync.Mutex
+	pre      net.Listener // Options.Listener until Start takes it
 	srv      *http.Server
 	ln       *limitListener
 	addr     *net.TCPAddr
@@ -156,6 +162,8 @@ func New(o Options) (*Server, error) {
 		log:      o.Logger,
 		timeout:  o.Timeout,
 
+		pre:      o.Listener,
+
 		headerTimeout: readHeaderTimeout,
 		// A request must be answered before its connection counts as idle (conns.go).
 		idleLimit: max(idleTimeout, o.Timeout+writeSlack),
@@ -174,14 +182,18 @@ func (s *Server) Start() error {
 	if s.srv != nil {
 		return errors.New("endpoint: already started")
 	}
-	// tcp4 with an explicit address: never the wildcard address, never ::1 (which some SDK
-	// versions reject). Multipath TCP means nothing on loopback, and Go's default for listeners
-	// probes the kernel for it with a socket of its own on every start.
-	var lc net.ListenConfig
-	lc.SetMultipathTCP(false)
-	ln, err := lc.Listen(context.Background(), "tcp4", "127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("listen on loopback: %w", err)
+	ln := s.pre
+	s.pre = nil
+	if ln == nil {
+		var err error
+		if ln, err = Listen(); err != nil {
+			return err
+		}
+	}
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok || !addr.IP.IsLoopback() {
+		ln.Close()
+		return fmt.Errorf("endpoint: listener on %s is not a loopback TCP port from Listen", ln.Addr())
 	}
 	if s.maxUntrusted == 0 {
 		s.maxUntrusted = untrustedLimit(nofileLimit())
@@ -191,7 +203,7 @@ func (s *Server) Start() error {
 		write:  s.timeout + writeSlack,
 		idle:   s.idleLimit,
 	})
-	s.addr = ln.Addr().(*net.TCPAddr)
+	s.addr = addr
 	port := strconv.Itoa(s.addr.Port)
 	s.port.Store(&port)
 	s.url = "http://127.0.0.1:" + port + s.path
@@ -217,6 +229,20 @@ func (s *Server) Start() error {
 	return nil
 }
 
+// Listen opens a listener for Options.Listener: 127.0.0.1 with a kernel-chosen port.
+func Listen() (net.Listener, error) {
+	// tcp4 with an explicit address: never the wildcard address, never ::1 (which some SDK
+	// versions reject). Multipath TCP means nothing on loopback, and Go's default for listeners
+	// probes the kernel for it with a socket of its own on every start.
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	ln, err := lc.Listen(context.Background(), "tcp4", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen on loopback: %w", err)
+	}
+	return ln, nil
+}
+
 func (s *Server) serve(srv *http.Server, ln net.Listener) {
 	defer close(s.done)
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -229,12 +255,15 @@ func (s *Server) serve(srv *http.Server, ln net.Listener) {
 // Close stops accepting connections, closes idle ones and those that have not begun a
 // request, waits for in-flight requests until ctx is done (then drops them), and returns once
 // the serve goroutine has exited. A provider call that ignores its context may outlive Close.
-// Close before Start, or a second Close, is a no-op.
+// Close before Start only closes Options.Listener; a second Close is a no-op.
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
-	srv, done, already := s.srv, s.done, s.closed
-	s.closed = true
+	srv, done, already, pre := s.srv, s.done, s.closed, s.pre
+	s.closed, s.pre = true, nil
 	s.mu.Unlock()
+	if pre != nil {
+		pre.Close()
+	}
 	if srv == nil || already {
 		return nil
 	}

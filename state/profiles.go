@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
@@ -68,15 +69,45 @@ type Listener struct {
 // Listen serves p on a new socket at path (0600), or near it when path is too long for a
 // socket (see Path), until Close; region is what a request for p's own credentials reports.
 func Listen(path string, p Provider, region func() string) (*Listener, error) {
+	sock, err := OpenSocket(path)
+	if err != nil {
+		return nil, err
+	}
+	return sock.Serve(p, region), nil
+}
+
+// Socket is a listening socket that answers nobody yet: opened before its provider exists
+// (awsrun opens its child's beside the profile's loading), then served or closed.
+type Socket struct {
+	ln     net.Listener
+	path   string
+	remove func()
+}
+
+// OpenSocket listens on a new socket at path (0600), or near it when path is too long for a
+// socket (see Listener.Path). Connections wait in the backlog until Serve.
+func OpenSocket(path string) (*Socket, error) {
 	ln, at, remove, err := listenUnix(path)
 	if err != nil {
 		return nil, err
 	}
+	return &Socket{ln: ln, path: at, remove: remove}, nil
+}
+
+// Serve answers p on the socket until the Listener's Close, as Listen does.
+func (k *Socket) Serve(p Provider, region func() string) *Listener {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{ln: ln, remove: remove, p: p, ctx: ctx, cancel: cancel, region: region, queue: true}
+	s := &server{ln: k.ln, remove: k.remove, p: p, ctx: ctx, cancel: cancel, region: region, queue: true}
 	s.wg.Add(1)
 	go s.acceptLoop()
-	return &Listener{s: s, path: at}, nil
+	return &Listener{s: s, path: k.path}
+}
+
+// Close closes a socket that was never served, and removes what OpenSocket made for it. It
+// may be called more than once, and beside Serve's Listener's Close.
+func (k *Socket) Close() {
+	k.ln.Close()
+	k.remove()
 }
 
 // Path is where the listener listens: the path asked for, or, when that was too long for a

@@ -103,3 +103,43 @@ func TestRegistrySocketTooDeep(t *testing.T) {
 		t.Errorf("the socket's directory is left after Close: %v", err)
 	}
 }
+
+// TestOpenSocketThenServe: a socket opened before its provider exists already accepts
+// connections; a request made then is answered once Serve starts. A socket that is never
+// served is closed and removed, and closing it twice is harmless.
+func TestOpenSocketThenServe(t *testing.T) {
+	dir := filepath.Dir(shortDir(t))
+	sock, err := OpenSocket(filepath.Join(dir, "sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(sock.path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("socket mode: %v %v", fi, err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		_, err := FetchCredentials(context.Background(), sock.path)
+		got <- err
+	}()
+	p := &fakeProvider{c: aws.Credentials{AccessKeyID: "ASIAFAKE0000000002", SecretAccessKey: "s", CanExpire: true, Expires: time.Now().Add(time.Hour)}}
+	l := sock.Serve(p, func() string { return "eu-west-1" })
+	defer l.Close()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatalf("request made before Serve: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("request made before Serve never answered")
+	}
+
+	unused, err := OpenSocket(filepath.Join(dir, "unused"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unused.Close()
+	unused.Close()
+	if _, err := os.Stat(filepath.Join(dir, "unused")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a closed socket that was never served is still there: %v", err)
+	}
+}

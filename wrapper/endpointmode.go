@@ -12,21 +12,22 @@ import (
 )
 
 // serveEndpoint writes the child's private config and starts the credential endpoint that
-// serves the lifecycle's credentials; it returns the child's environment and what undoes it all.
-// The private directory is made under guard, so a signal that ends awsrun before the child
-// starts finds it in s.privDir and removes it (Run's beforeDeath).
-func (s *session) serveEndpoint(ctx context.Context, guard func(func())) (childEnv []string, closeAll func(), err error) {
+// serves the lifecycle's credentials, on what prep opened; it returns the child's environment
+// and what undoes it all, prep's part included.
+func (s *session) serveEndpoint(ctx context.Context, prep *endpointPrep) (childEnv []string, closeAll func(), err error) {
 	cfg, log := s.cfg, s.log
-	var dir *privateDir
-	guard(func() {
-		if dir, err = newPrivateDir(); err == nil {
-			s.privDir = dir
-		}
-	})
-	if err != nil {
-		return nil, nil, &SetupError{Dir: privateDirBase(), Err: err}
+	if err := prep.wait(); err != nil {
+		return nil, nil, err
 	}
-	undo := []func(){func() { _ = dir.remove() }}
+	dir, credsPath, ln, sock := prep.dir, prep.credsPath, prep.ln, prep.sock
+	undo := []func(){func() { _ = dir.remove() }, func() {
+		if ln != nil { // until the endpoint has it
+			ln.Close()
+		}
+		if sock != nil { // until it is served
+			sock.Close()
+		}
+	}}
 	closeAll = func() {
 		for i := len(undo) - 1; i >= 0; i-- {
 			undo[i]()
@@ -45,11 +46,8 @@ func (s *session) serveEndpoint(ctx context.Context, guard func(func())) (childE
 		return nil, nil, &SetupError{Dir: dir.path, Err: err}
 	}
 	s.child.write = func(b []byte) error { _, err := dir.write("config", b); return err }
-	credsPath, err := dir.create("credentials", nil)
-	if err != nil {
-		return nil, nil, &SetupError{Dir: dir.path, Err: err}
-	}
-	socket, closeSocket := s.serveChildSocket(ctx, dir.path) // profiles.go: the child's other profiles
+	socket, closeSocket := s.serveChildSocket(ctx, dir.path, sock, prep.sockErr) // profiles.go: the child's other profiles
+	sock = nil
 	undo = append(undo, closeSocket)
 	region := s.region()
 	if region == "" {
@@ -60,10 +58,12 @@ func (s *session) serveEndpoint(ctx context.Context, guard func(func())) (childE
 		Provider: s.lc,
 		Hint:     withEndedSession(hintFor(cfg.Profile), s.lc.lastError),
 		Logger:   log.With("component", "endpoint"),
+		Listener: ln,
 	})
 	if err != nil {
 		return nil, nil, &SetupError{Err: err}
 	}
+	ln = nil // the endpoint's now
 	if err := ep.Start(); err != nil {
 		return nil, nil, &SetupError{Err: fmt.Errorf("start credential endpoint: %w", err)}
 	}

@@ -278,19 +278,17 @@ func (c *childSocket) ProfileCredentials(ctx context.Context, name string) (aws.
 	return cr, region, nil
 }
 
-// serveChildSocket listens on the private directory's socket for the child; it returns the
-// path for the child's AWSRUN_SOCKET and what closes it. A socket that cannot be made leaves
-// the child without its other profiles (their credential_process fails naming the cause), not
-// without its own credentials.
-func (s *session) serveChildSocket(ctx context.Context, dir string) (string, func()) {
-	ps := newProfileServer(ctx, s.cfg, s.log.With("component", "profiles"))
-	cs := &childSocket{own: s.lc, profile: s.cfg.Profile, ps: ps}
-	l, err := state.Listen(filepath.Join(dir, "sock"), cs, s.region)
-	if err != nil {
-		s.log.Warn("the command's other profiles are not available", "error", err)
-		ps.close()
+// serveChildSocket answers the child on the socket endpointPrep opened in the private
+// directory dir; it returns the path for the child's AWSRUN_SOCKET and what closes it. A
+// socket that could not be made (openErr) leaves the child without its other profiles (their
+// credential_process fails naming the cause), not without its own credentials.
+func (s *session) serveChildSocket(ctx context.Context, dir string, sock *state.Socket, openErr error) (string, func()) {
+	if sock == nil {
+		s.log.Warn("the command's other profiles are not available", "error", openErr)
 		return "", func() {}
 	}
+	ps := newProfileServer(ctx, s.cfg, s.log.With("component", "profiles"))
+	l := sock.Serve(&childSocket{own: s.lc, profile: s.cfg.Profile, ps: ps}, s.region)
 	if filepath.Dir(l.Path()) != dir {
 		s.log.Debug("the private directory's path is too long for a socket; the command's socket is in a directory of its own", "socket", l.Path())
 	}

@@ -24,14 +24,27 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	if err := cfg.Validate(); err != nil {
 		return Exit{}, err
 	}
+	env := newEnviron(cfg.Env)
+	nested := env["AWSRUN"] == "1"
+	var prep *endpointPrep
+	if cfg.Inject != InjectEnv && !nested {
+		// Started before the signal intake, so that it gets the other CPU first: the intake's
+		// registration is mostly waiting, the set-up is not.
+		prep = startEndpointPrep(cfg.Logger) // endpointprep.go
+	}
 	sigs := newSignalIntake(cfg.Logger) // signalintake.go: registered beside the start-up, handed to supervise
 	defer sigs.close()
-	env := newEnviron(cfg.Env)
-	if env["AWSRUN"] == "1" {
+	if nested {
 		return runNested(ctx, cfg, env, sigs) // nested.go
+	}
+	if prep != nil {
+		sigs.beforeDeath(prep.discard) // a signal that ends awsrun before the child starts leaves nothing behind
 	}
 	s, err := newSession(ctx, cfg, env) // session.go: the profile, its source and lifecycle
 	if err != nil {
+		if prep != nil {
+			prep.discard()
+		}
 		return Exit{}, err
 	}
 	phases.Mark("opened")
@@ -52,12 +65,7 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		pub = publishState(cfg, s.lc.keeper, s.region, s.ssoTokenPath) // state.go: awsrun status and export see this process
 		pol = newRestartOnChange(cfg, s.lc, s.region(), pub)           // envmode.go
 	} else {
-		sigs.beforeDeath(func() { // under the intake's lock, as serveEndpoint sets privDir
-			if s.privDir != nil {
-				_ = s.privDir.remove()
-			}
-		})
-		childEnv, closeEndpoint, err := s.serveEndpoint(ctx, sigs.guarded) // endpointmode.go
+		childEnv, closeEndpoint, err := s.serveEndpoint(ctx, prep) // endpointmode.go
 		if err == nil {
 			defer closeEndpoint()
 			phases.Mark("endpoint-up")

@@ -33,7 +33,6 @@ type session struct {
 
 	childStarted *atomic.Bool // from the child's start on, nothing may prompt on its terminal
 	loggingIn    atomic.Bool  // an automatic login runs (login.go)
-	privDir      *privateDir  // endpoint mode; set and read under the signal intake's lock (run.go)
 
 	mu          sync.Mutex // guards the rest
 	src         *creds.Source

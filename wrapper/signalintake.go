@@ -22,7 +22,7 @@ type signalIntake struct {
 	closeOnce  sync.Once
 	ignored    map[os.Signal]bool // inherited as ignored (nohup): read before Notify un-ignores them
 
-	mu      sync.Mutex // held by the signal's default action and by guarded
+	mu      sync.Mutex // held while a signal gets its default action
 	onDeath func()     // see beforeDeath
 }
 
@@ -30,15 +30,9 @@ type signalIntake struct {
 // removal of the private directory, so that a ^C during a slow resolution leaves nothing
 // behind. f runs on the intake's goroutine, beside the start-up.
 func (si *signalIntake) beforeDeath(f func()) {
-	si.guarded(func() { si.onDeath = f })
-}
-
-// guarded runs f where no signal's default action can come between: what f creates and
-// records is there for onDeath to remove, or f never runs because awsrun died first.
-func (si *signalIntake) guarded(f func()) {
 	si.mu.Lock()
 	defer si.mu.Unlock()
-	f()
+	si.onDeath = f
 }
 
 // raise gives sig its default action; one that ends awsrun runs onDeath first, and the lock
