@@ -161,7 +161,6 @@ func New(o Options) (*Server, error) {
 		hint:     o.Hint,
 		log:      o.Logger,
 		timeout:  o.Timeout,
-
 		pre:      o.Listener,
 
 		headerTimeout: readHeaderTimeout,
