@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/awsrun/awsrun/internal/sigintake"
 
 	"github.com/awsrun/awsrun/creds"
 )
@@ -79,6 +82,9 @@ type Config struct {
 	// ChildRunning, when set, is called with true just before the child starts and false after
 	// it has been reaped, so the caller can keep log output off the child's terminal.
 	ChildRunning func(bool)
+	// Signals holds the forwarded signals, registered by the caller as early as it could (see
+	// sigintake); Run hands it to the supervisor and closes it. Nil: Run registers them itself.
+	Signals *sigintake.Intake
 }
 
 // Login modes.

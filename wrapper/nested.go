@@ -3,6 +3,8 @@ package wrapper
 import (
 	"context"
 	"fmt"
+
+	"github.com/awsrun/awsrun/internal/sigintake"
 )
 
 // runNestedOther runs awsrun for another profile inside an endpoint-mode child: the parent
@@ -12,7 +14,7 @@ import (
 // asked once first, so a profile --profiles refuses, or one that does not resolve, stops here
 // with its exit status instead of failing inside the command. The region stays the child's
 // (the parent's profile's, or --region), as for `aws --profile NAME` in the child.
-func runNestedOther(ctx context.Context, cfg Config, env environ, sigs *signalIntake) (Exit, error) {
+func runNestedOther(ctx context.Context, cfg Config, env environ, sigs *sigintake.Intake) (Exit, error) {
 	if _, err := fromParentSocket(ctx, env[SocketVar], ResolveInput{Profile: cfg.Profile, Region: cfg.Region}); err != nil {
 		return Exit{}, err
 	}
@@ -40,7 +42,7 @@ func (e *NestedError) Error() string {
 // runNested handles awsrun inside awsrun: the same profile needs nothing new, so the command
 // runs with the inherited endpoint; a different one goes through the parent's socket, or is
 // refused when there is none.
-func runNested(ctx context.Context, cfg Config, env environ, sigs *signalIntake) (Exit, error) {
+func runNested(ctx context.Context, cfg Config, env environ, sigs *sigintake.Intake) (Exit, error) {
 	outer := env["AWSRUN_PROFILE"]
 	if cfg.ProfileExplicit && cfg.Profile != outer {
 		if env[SocketVar] != "" {

@@ -3,10 +3,12 @@ package wrapper
 import (
 	"context"
 	"errors"
+	"os"
 	"syscall"
 	"time"
 
 	"github.com/awsrun/awsrun/internal/phases"
+	"github.com/awsrun/awsrun/internal/sigintake"
 )
 
 // Exit is how the child ended: an exit code, or the signal that killed it.
@@ -32,13 +34,20 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 		// registration is mostly waiting, the set-up is not.
 		prep = startEndpointPrep(cfg.Logger) // endpointprep.go
 	}
-	sigs := newSignalIntake(cfg.Logger) // signalintake.go: registered beside the start-up, handed to supervise
-	defer sigs.close()
+	sigs := cfg.Signals // registered while awsrun started, handed to supervise
+	if sigs == nil {
+		sigs = sigintake.Start()
+	}
+	defer sigs.Close()
+	log := cfg.Logger
+	sigs.OnSignal(func(sig os.Signal) {
+		log.Debug("signal before the command started: its default action", "signal", sig.String())
+	})
 	if nested {
 		return runNested(ctx, cfg, env, sigs) // nested.go
 	}
 	if prep != nil {
-		sigs.beforeDeath(prep.discard) // a signal that ends awsrun before the child starts leaves nothing behind
+		sigs.BeforeDeath(prep.discard) // a signal that ends awsrun before the child starts leaves nothing behind
 	}
 	s, err := newSession(ctx, cfg, env) // session.go: the profile, its source and lifecycle
 	if err != nil {

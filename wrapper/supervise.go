@@ -7,6 +7,7 @@ import (
 
 	"github.com/awsrun/awsrun/child"
 	"github.com/awsrun/awsrun/internal/phases"
+	"github.com/awsrun/awsrun/internal/sigintake"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -40,9 +41,9 @@ func (runOnce) options(*child.Options, bool) {}
 // reports how the last one ended. background returns an error only when awsrun cannot go on (a
 // recovered panic): the child is then stopped and the error returned.
 //
-// sigs holds the forwarded signals, registered while awsrun started (signalintake.go); nil
-// registers them here.
-func supervise(ctx context.Context, cfg Config, pol policy, background func(context.Context) error, sigs *signalIntake) (exit Exit, err error) {
+// sigs holds the forwarded signals, registered while awsrun started (sigintake); nil registers
+// them here.
+func supervise(ctx context.Context, cfg Config, pol policy, background func(context.Context) error, sigs *sigintake.Intake) (exit Exit, err error) {
 	interactive := isForegroundTTY(cfg.Stdin)
 	g, gctx := errgroup.WithContext(ctx)
 	bgCtx, stopBackground := context.WithCancel(gctx)
@@ -62,12 +63,12 @@ func supervise(ctx context.Context, cfg Config, pol policy, background func(cont
 	}()
 
 	if sigs == nil {
-		sigs = newSignalIntake(cfg.Logger)
+		sigs = sigintake.Start()
 	}
 	// The way out does not wait for signal.Stop (see close): signals that come meanwhile land in
 	// sigCh, so clean-up is not cut short by one.
-	defer sigs.close()
-	sigCh := sigs.handOver()
+	defer sigs.Close()
+	sigCh := sigs.HandOver()
 	if cfg.ChildRunning != nil {
 		cfg.ChildRunning(true)
 		defer cfg.ChildRunning(false)

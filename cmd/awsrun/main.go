@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/awsrun/awsrun/cmd/awsrun/internal/early"
 	"github.com/awsrun/awsrun/creds"
 	"github.com/awsrun/awsrun/internal/phases"
 	"github.com/awsrun/awsrun/wrapper"
@@ -51,6 +52,7 @@ func run(args, environ []string, stdin, stdout, stderr *os.File) (code int, sig 
 	app := newApp(environ, stdin, stdout, stderr, func(cfg wrapper.Config) error {
 		phases.Mark("flags")
 		cfg.CABundle = deferCABundle()
+		cfg.Signals = early.Take() // registered during package init (internal/early)
 		e, err := wrapper.Run(context.Background(), cfg)
 		if err == nil {
 			ranChild = true

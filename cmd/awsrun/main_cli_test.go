@@ -19,6 +19,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/awsrun/awsrun/cmd/awsrun/internal/early"
+	"github.com/awsrun/awsrun/internal/sigintake"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -26,6 +29,16 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // TestMain lets the test binary play three parts, chosen by its arguments or environment:
 // awsrun itself, a controllable fake child, and a credential_process helper.
 func TestMain(m *testing.M) {
+	if os.Getenv("AWSRUN_TEST_MAIN") != "1" {
+		// This binary plays other programs too (a child that traps signals, a
+		// credential_process) and runs the tests: only as awsrun does it keep the signal
+		// intake that internal/early started while it was initialised. Reset, unlike Close,
+		// gives the signals their default action back before it returns.
+		if in := early.Take(); in != nil {
+			in.Close()
+			signal.Reset(sigintake.Forwarded...)
+		}
+	}
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
 		case "__child__":

@@ -7,6 +7,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/awsrun/awsrun/cmd/awsrun/internal/early"
 )
 
 // reraise dies of the child's signal so the parent shell sees a real signal death (bash stops a
@@ -32,14 +34,15 @@ func reraise(sig syscall.Signal) {
 	os.Exit(exitSignalOffset + int(sig))
 }
 
-// ignoredAtStart are the signals awsrun inherited as ignored, read before anything asks for
-// them (signal.Notify makes signal.Ignored report false from then on).
+// ignoredAtStart are the signals awsrun inherited as ignored, as read before anything asked for
+// them (signal.Notify makes signal.Ignored report false from then on; the early intake read
+// them before it registered its own).
 var ignoredAtStart = map[syscall.Signal]bool{}
 
 func noteIgnoredSignals() {
 	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM, syscall.SIGPIPE,
 		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGALRM} {
-		if signal.Ignored(sig) {
+		if early.IgnoredAtStart(sig) {
 			ignoredAtStart[sig] = true
 		}
 	}
