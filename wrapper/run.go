@@ -30,8 +30,8 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	nested := env["AWSRUN"] == "1"
 	var prep *endpointPrep
 	if cfg.Inject != InjectEnv && !nested {
-		// Started before the signal intake, so that it gets the other CPU first: the intake's
-		// registration is mostly waiting, the set-up is not.
+		// Before a signal intake of Run's own (when the caller brought none): its registration
+		// is mostly waiting on another thread, the set-up is not, so the set-up goes first.
 		prep = startEndpointPrep(cfg.Logger) // endpointprep.go
 	}
 	sigs := cfg.Signals // registered while awsrun started, handed to supervise
