@@ -19,15 +19,10 @@ func (s *session) serveEndpoint(ctx context.Context, prep *endpointPrep) (childE
 	if err := prep.wait(); err != nil {
 		return nil, nil, err
 	}
-	dir, credsPath, ln, sock := prep.dir, prep.credsPath, prep.ln, prep.sock
-	undo := []func(){func() { _ = dir.remove() }, func() {
-		if ln != nil { // until the endpoint has it
-			ln.Close()
-		}
-		if sock != nil { // until it is served
-			sock.Close()
-		}
-	}}
+	dir, credsPath := prep.dir, prep.credsPath
+	// prep.undo runs last: by then the endpoint and the socket server have closed what they
+	// took over, and closing a listener again or removing a removed directory is harmless.
+	undo := []func(){prep.undo}
 	closeAll = func() {
 		for i := len(undo) - 1; i >= 0; i-- {
 			undo[i]()
@@ -46,8 +41,7 @@ func (s *session) serveEndpoint(ctx context.Context, prep *endpointPrep) (childE
 		return nil, nil, &SetupError{Dir: dir.path, Err: err}
 	}
 	s.child.write = func(b []byte) error { _, err := dir.write("config", b); return err }
-	socket, closeSocket := s.serveChildSocket(ctx, dir.path, sock, prep.sockErr) // profiles.go: the child's other profiles
-	sock = nil
+	socket, closeSocket := s.serveChildSocket(ctx, dir.path, prep.sock, prep.sockErr) // profiles.go: the child's other profiles
 	undo = append(undo, closeSocket)
 	region := s.region()
 	if region == "" {
@@ -58,12 +52,11 @@ func (s *session) serveEndpoint(ctx context.Context, prep *endpointPrep) (childE
 		Provider: s.lc,
 		Hint:     withEndedSession(hintFor(cfg.Profile), s.lc.lastError),
 		Logger:   log.With("component", "endpoint"),
-		Listener: ln,
+		Listener: prep.ln,
 	})
 	if err != nil {
 		return nil, nil, &SetupError{Err: err}
 	}
-	ln = nil // the endpoint's now
 	if err := ep.Start(); err != nil {
 		return nil, nil, &SetupError{Err: fmt.Errorf("start credential endpoint: %w", err)}
 	}

@@ -67,13 +67,16 @@ func (p *endpointPrep) wait() error {
 
 // discard undoes the set-up: when the run ends before serveEndpoint took it over, and when a
 // signal ends awsrun before the child starts (on the signal intake's goroutine, beside
-// serveEndpoint: it only reads the fields, and each step may be repeated).
+// serveEndpoint).
 func (p *endpointPrep) discard() {
 	if p.wait() == nil {
 		p.undo()
 	}
 }
 
+// undo closes and removes what the set-up made. It only reads the fields and each step may be
+// repeated, so it is also serveEndpoint's last clean-up step, after the endpoint and the socket
+// server have closed what they took over.
 func (p *endpointPrep) undo() {
 	if p.ln != nil {
 		p.ln.Close()

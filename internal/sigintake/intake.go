@@ -54,9 +54,14 @@ func Start() *Intake {
 	return in
 }
 
-// IgnoredAtStart reports whether sig, one of Forwarded, was ignored when the intake started
-// (signal.Ignored no longer can: the registration un-ignores it).
-func (in *Intake) IgnoredAtStart(sig os.Signal) bool { return in.ignored[sig] }
+// IgnoredAtStart reports whether sig was ignored when the intake started: for the forwarded
+// signals as read before the registration un-ignored them, for the others as it is now.
+func (in *Intake) IgnoredAtStart(sig os.Signal) bool {
+	if ignored, ok := in.ignored[sig]; ok {
+		return ignored
+	}
+	return signal.Ignored(sig)
+}
 
 // OnSignal sets what is told of a signal that gets its default action (awsrun logs it).
 func (in *Intake) OnSignal(f func(os.Signal)) {

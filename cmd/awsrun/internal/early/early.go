@@ -14,7 +14,6 @@ package early
 import (
 	"os"
 	"os/signal"
-	"slices"
 	"sync"
 
 	"github.com/awsrun/awsrun/internal/sigintake"
@@ -36,7 +35,7 @@ func init() {
 // IgnoredAtStart reports whether sig was ignored when awsrun started (SIGHUP under nohup),
 // which signal.Ignored no longer tells for a signal the intake registered.
 func IgnoredAtStart(sig os.Signal) bool {
-	if started != nil && slices.Contains(sigintake.Forwarded, sig) {
+	if started != nil {
 		return started.IgnoredAtStart(sig)
 	}
 	return signal.Ignored(sig)
