@@ -28,3 +28,13 @@ func TestMayRun(t *testing.T) {
 		}
 	}
 }
+
+// TestGrowStack: the stack growth at start-up takes any argument count, however large, and
+// leaves the stack usable (it runs during package initialisation of every awsrun command).
+func TestGrowStack(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 24<<10 - 1, 24 << 10, 48<<10 + 1, 1 << 30} {
+		if b := growStack(n); b > 1 {
+			t.Fatalf("growStack(%d) = %d, want 0 or 1", n, b)
+		}
+	}
+}
