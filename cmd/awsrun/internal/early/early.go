@@ -1,5 +1,7 @@
-// Package early starts awsrun's signal intake during package initialisation. It needs only the
-// standard library's os and os/signal, so it is initialised among the first packages, about
+// Package early does what awsrun needs done during package initialisation, before the SDK's
+// packages are initialised and long before main: it grows the main goroutine's stack
+// (stack.go), and it starts awsrun's signal intake. It needs only the standard library's os
+// and os/signal, so it is initialised among the first packages, about
 // 1.5 ms before main on the machine of `make bench`, and the registration (a round trip to the
 // runtime's signal thread per signal) is over before the command is forked. Started from
 // wrapper.Run instead, it ended after the rest of the start-up was ready: one binary, the early
