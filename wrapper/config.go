@@ -85,6 +85,10 @@ type Config struct {
 	// Signals holds the forwarded signals, registered by the caller as early as it could (see
 	// sigintake); Run hands it to the supervisor and closes it. Nil: Run registers them itself.
 	Signals *sigintake.Intake
+	// Prepared is endpoint mode's set-up, started by the caller before it parsed the command
+	// line (Prepare); Run takes it over, and discards it when it serves no endpoint. Nil: Run
+	// starts it itself.
+	Prepared *Prepared
 }
 
 // Login modes.

@@ -14,9 +14,13 @@ import (
 // serveEndpoint writes the child's private config and starts the credential endpoint that
 // serves the lifecycle's credentials, on what prep opened; it returns the child's environment
 // and what undoes it all, prep's part included.
-func (s *session) serveEndpoint(ctx context.Context, prep *endpointPrep) (childEnv []string, closeAll func(), err error) {
+func (s *session) serveEndpoint(ctx context.Context, prep *Prepared) (childEnv []string, closeAll func(), err error) {
 	cfg, log := s.cfg, s.log
 	if err := prep.wait(); err != nil {
+		var ie *InternalError
+		if errors.As(err, &ie) {
+			ie.log(log) // the set-up may have run before there was a logger
+		}
 		return nil, nil, err
 	}
 	dir, credsPath := prep.dir, prep.credsPath

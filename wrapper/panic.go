@@ -25,8 +25,12 @@ func (e *InternalError) Error() string { return fmt.Sprintf("internal error: %v"
 // files and lines; never argument values as text) and returns it as an error.
 func internalError(log *slog.Logger, v any) *InternalError {
 	e := &InternalError{Value: v, Stack: debug.Stack()}
-	log.Error(fmt.Sprintf("awsrun: internal error: %v", v), "stack", string(e.Stack))
+	e.log(log)
 	return e
+}
+
+func (e *InternalError) log(log *slog.Logger) {
+	log.Error(fmt.Sprintf("awsrun: internal error: %v", e.Value), "stack", string(e.Stack))
 }
 
 // guard returns fn made panic-safe: a panic in it is logged and returned as an *InternalError,

@@ -278,10 +278,10 @@ func (c *childSocket) ProfileCredentials(ctx context.Context, name string) (aws.
 	return cr, region, nil
 }
 
-// serveChildSocket answers the child on the socket endpointPrep opened in the private
-// directory dir; it returns the path for the child's AWSRUN_SOCKET and what closes it. A
-// socket that could not be made (openErr) leaves the child without its other profiles (their
-// credential_process fails naming the cause), not without its own credentials.
+// serveChildSocket answers the child on the socket the endpoint's set-up (Prepared) opened in
+// the private directory dir; it returns the path for the child's AWSRUN_SOCKET and what closes
+// it. A socket that could not be made (openErr) leaves the child without its other profiles
+// (their credential_process fails naming the cause), not without its own credentials.
 func (s *session) serveChildSocket(ctx context.Context, dir string, sock *state.Socket, openErr error) (string, func()) {
 	if sock == nil {
 		s.log.Warn("the command's other profiles are not available", "error", openErr)

@@ -28,26 +28,32 @@ func Run(ctx context.Context, cfg Config) (Exit, error) {
 	}
 	env := newEnviron(cfg.Env)
 	nested := env["AWSRUN"] == "1"
-	var prep *endpointPrep
-	if cfg.Inject != InjectEnv && !nested {
+	prep := cfg.Prepared.take() // endpointprep.go: started before the command line was parsed
+	switch {
+	case cfg.Inject == InjectEnv || nested:
+		if prep != nil {
+			prep.discard() // no endpoint to serve
+			prep = nil
+		}
+	case prep == nil:
 		// Before a signal intake of Run's own (when the caller brought none): its registration
 		// is mostly waiting on another thread, the set-up is not, so the set-up goes first.
-		prep = startEndpointPrep(cfg.Logger) // endpointprep.go
+		prep = startEndpointPrep()
 	}
 	sigs := cfg.Signals // registered while awsrun started, handed to supervise
 	if sigs == nil {
 		sigs = sigintake.Start()
 	}
 	defer sigs.Close()
+	if prep != nil {
+		sigs.BeforeDeath(prep.discard) // a signal that ends awsrun before the child starts leaves nothing behind
+	}
 	log := cfg.Logger
 	sigs.OnSignal(func(sig os.Signal) {
 		log.Debug("signal before the command started: its default action", "signal", sig.String())
 	})
 	if nested {
 		return runNested(ctx, cfg, env, sigs) // nested.go
-	}
-	if prep != nil {
-		sigs.BeforeDeath(prep.discard) // a signal that ends awsrun before the child starts leaves nothing behind
 	}
 	s, err := newSession(ctx, cfg, env) // session.go: the profile, its source and lifecycle
 	if err != nil {

@@ -47,12 +47,15 @@ func (e *usageError) Unwrap() error { return e.err }
 // to die of when the child died of one.
 func run(args, environ []string, stdin, stdout, stderr *os.File) (code int, sig syscall.Signal) {
 	defer crashGuard(stderr, &code, &sig)
+	sigs := early.Take()                     // registered during package init (internal/early)
+	prep := prepare(args[1:], environ, sigs) // prepare.go
+	defer prep.Discard()                     // nothing when Run took it
 	var exit wrapper.Exit
 	var ranChild bool
 	app := newApp(environ, stdin, stdout, stderr, func(cfg wrapper.Config) error {
 		phases.Mark("flags")
 		cfg.CABundle = deferCABundle()
-		cfg.Signals = early.Take() // registered during package init (internal/early)
+		cfg.Signals, cfg.Prepared = sigs, prep
 		e, err := wrapper.Run(context.Background(), cfg)
 		if err == nil {
 			ranChild = true

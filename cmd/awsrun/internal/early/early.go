@@ -28,7 +28,7 @@ var (
 )
 
 func init() {
-	if mayRun(os.Args[1:]) {
+	if MayRun(os.Args[1:]) {
 		started = sigintake.Start()
 		intake = started
 	}
@@ -53,9 +53,9 @@ func Take() *sigintake.Intake {
 	return in
 }
 
-// mayRun reports whether args, awsrun's arguments, may run a command: not when a subcommand,
+// MayRun reports whether args, awsrun's arguments, may run a command: not when a subcommand,
 // help or the version comes before any "--".
-func mayRun(args []string) bool {
+func MayRun(args []string) bool {
 	for _, a := range args {
 		switch a {
 		case "--":

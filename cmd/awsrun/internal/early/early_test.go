@@ -23,8 +23,8 @@ func TestMayRun(t *testing.T) {
 		{[]string{"-h"}, false},
 		{[]string{"--version"}, false},
 	} {
-		if got := mayRun(c.args); got != c.want {
-			t.Errorf("mayRun(%q) = %v, want %v", c.args, got, c.want)
+		if got := MayRun(c.args); got != c.want {
+			t.Errorf("MayRun(%q) = %v, want %v", c.args, got, c.want)
 		}
 	}
 }
