@@ -197,6 +197,12 @@ func (s *Source) Region() string { return s.cfg.Region }
 // Profile is the resolved profile, nil in environment mode.
 func (s *Source) Profile() *Profile { return s.profile }
 
+// Local reports whether Retrieve answers without a request to AWS or a process of its own:
+// a profile's long-term keys served as they are (--no-session, no MFA).
+func (s *Source) Local() bool {
+	return s.profile != nil && s.profile.Kind() == "static" && s.opts.NoSession && !s.mfa
+}
+
 // Retrieve fetches new credentials from upstream, bypassing the SDK's cache, so awsrun decides
 // when to renew. The returned Expires is the true upstream expiry.
 func (s *Source) Retrieve(ctx context.Context) (aws.Credentials, error) {
