@@ -4,7 +4,8 @@
 # $LOOP_SECONDS, or on SIGTERM (awsrun's stop signal in env mode). Prints "ok <answer>" or
 # "FAIL <output>" per call and a summary; exits 1 if any call failed. In env mode awsrun's
 # restart sends the stop signal to the loop's whole process group, so a call in flight then
-# dies with it: that call is printed as "cut" (killed by the restart, not failed by AWS).
+# dies with it: that call is printed as "cut" (killed by the restart, not failed by AWS), whether
+# it died of the signal or Claude Code, stopped by it, exited 0 without an answer.
 calls=0
 failures=0
 cut=0
@@ -16,11 +17,11 @@ while [ "$stop" -eq 0 ] && [ "$(date +%s)" -lt "$end" ] && [ ! -e "${STOP_FILE:-
   calls=$((calls + 1))
   out=$("$CLAUDE_BIN" -p "$CLAUDE_QUESTION" </dev/null 2>&1)
   status=$?
-  if [ "$status" -eq 0 ]; then
-    echo "ok $(echo "$out" | tr '\n' ' ')"
-  elif [ "$stop" -eq 1 ] && [ "$status" -gt 128 ]; then
+  if [ "$stop" -eq 1 ] && { [ "$status" -gt 128 ] || [ -z "$out" ]; }; then
     cut=$((cut + 1))
     echo "cut $status"
+  elif [ "$status" -eq 0 ]; then
+    echo "ok $(echo "$out" | tr '\n' ' ')"
   else
     failures=$((failures + 1))
     echo "FAIL $(echo "$out" | tr '\n' ' ')"
