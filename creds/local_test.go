@@ -2,33 +2,20 @@ package creds
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
 // TestLocal: only a profile's long-term keys served as they are resolve without asking AWS;
 // wrapper.Run lets every other resolution send its request before the endpoint's set-up.
 func TestLocal(t *testing.T) {
-	home := t.TempDir()
-	t.Setenv("HOME", home)
+	t.Setenv("HOME", t.TempDir())
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	cp, kp := filepath.Join(home, "config"), filepath.Join(home, "credentials")
-	config := "[profile keys]\nregion = us-east-1\n" +
-		"[profile role]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = keys\nregion = us-east-1\n" +
-		"[profile sso]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n" +
-		"sso_account_id = 123456789012\nsso_role_name = R\nregion = us-east-1\n"
-	keys := "[keys]\naws_access_key_id = AKIALOCALTESTKEY0001\naws_secret_access_key = local-test-secret-000000000000000000001\n"
-	if err := os.WriteFile(cp, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(kp, []byte(keys), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	files, err := LoadFiles(cp, kp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := writeFiles(t, "[profile keys]\nregion = us-east-1\n"+
+		"[profile role]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = keys\nregion = us-east-1\n"+
+		"[profile sso]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n"+
+		"sso_account_id = 123456789012\nsso_role_name = R\nregion = us-east-1\n",
+		"[keys]\naws_access_key_id = AKIALOCALTESTKEY0001\naws_secret_access_key = local-test-secret-000000000000000000001\n")
+	cp, kp := files.Config.Path, files.Credentials.Path
 	for _, tc := range []struct {
 		profile   string
 		noSession bool
